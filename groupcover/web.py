@@ -26,6 +26,7 @@ class _Parser(FlaskParser):
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = _Parser()
+    PAGINATION_ARGUMENTS_PARSER = _Parser()
 
     def paginated(self):
         """Lists: ``page`` from 1, ``page_size`` default 50, at most 500, X-Pagination header."""
