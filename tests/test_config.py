@@ -13,7 +13,8 @@ from flask import Flask
 from groupcover import create_app
 from groupcover.config import EXAMPLE_ENCRYPTION_KEY, ConfigError, load_config
 
-KEY = Fernet.generate_key().decode()
+# fixed, not generated: parametrize ids must be the same in every xdist worker
+KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 PG = "postgresql+psycopg://groupcover@db.internal:5432/groupcover"
 
 
