@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Literal
 
 from flask import Flask, g, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import Field, Session, SQLModel
 
 from groupcover import db
@@ -77,15 +77,22 @@ def create_token(
     return row, plain
 
 
+_tokens = ApiToken.__table__
+# Built once: every request runs it, so it skips statement construction and the ORM.
+_TOKEN_BY_HASH = select(
+    _tokens.c.id, _tokens.c.name, _tokens.c.role, _tokens.c.member_id, _tokens.c.revoked_at
+).where(_tokens.c.token_hash == bindparam("token_hash"))
+
+
 def _authenticate() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, plain = header.partition(" ")
     if scheme.lower() != "bearer" or not plain.strip():
         raise Unauthorized("a bearer token is required", field="Authorization",
                            rule="auth_required")
-    row = db.session().execute(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(plain.strip()))
-    ).scalar_one_or_none()
+    row = db.session().connection().execute(
+        _TOKEN_BY_HASH, {"token_hash": hash_token(plain.strip())}
+    ).first()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("unknown or revoked token", field="Authorization", rule="auth_invalid")
     g.principal = Principal(row.id, row.name, row.role, row.member_id)
