@@ -62,7 +62,11 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size * 2)
+    # No pool_pre_ping: it costs a round trip on every request. Connections are recycled
+    # before servers drop idle ones, and a connection found dead is answered with a 503 once
+    # while SQLAlchemy invalidates the pool (optimistic disconnect handling).
+    return create_engine(url, pool_recycle=1800, pool_size=pool_size,
+                         max_overflow=pool_size * 2)
 
 
 def _configure_sqlite(engine: Engine) -> None:

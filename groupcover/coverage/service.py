@@ -59,21 +59,17 @@ def terms_in_force(session: Session, on: date) -> CoverageTerms:
     return version
 
 
-_versions = CoverageTerms.__table__
-_LIMITS_IN_FORCE = (
-    select(_versions.c.per_incident_limit, _versions.c.aggregate_limit)
-    .where(_versions.c.effective_date <= bindparam("on", type_=Date))
-    .order_by(_versions.c.effective_date.desc()).limit(1)
-)
-
-
 def limits_on(session: Session, on: date) -> Limits:
-    """The limits of the version in force on ``on`` (see ``terms_in_force``)."""
-    row = session.connection().execute(_LIMITS_IN_FORCE, {"on": on}).first()
-    if row is None:
-        version = terms_in_force(session, on)
-        return Limits(version.per_incident_limit, version.aggregate_limit)
-    return Limits(row.per_incident_limit, row.aggregate_limit)
+    version = terms_in_force(session, on)
+    return Limits(version.per_incident_limit, version.aggregate_limit)
+
+
+def _limit_in_force(column, on):
+    """SQL: ``column`` of the coverage-terms version in force on ``on`` (NULL before the
+    first version; ``terms_in_force`` then answers)."""
+    versions = CoverageTerms.__table__
+    return (select(column).where(versions.c.effective_date <= on)
+            .order_by(versions.c.effective_date.desc()).limit(1).scalar_subquery())
 
 
 def _term_running(on: date):
@@ -95,13 +91,17 @@ class SupplierCoverage:
 
 def _supplier_coverage_statement(for_one_member: bool) -> Select:
     """Registrations of ``:domain`` counting on ``:on``, each with its member's term running
-    that day (at most one: a member's terms never overlap) and the member's name."""
+    that day (at most one: a member's terms never overlap), the member's name and the limits
+    in force (one round trip for the whole answer)."""
     reg, term, member = Registration.__table__, Term.__table__, Member.__table__
+    versions = CoverageTerms.__table__
     on = bindparam("on", type_=Date)
     stmt = (
         select(reg.c.id, reg.c.member_id, reg.c.registered_on, reg.c.deregistered_on,
                term.c.id.label("term_id"), term.c.start_date, term.c.end_date, term.c.last_day,
-               term.c.aggregate_paid, member.c.name)
+               term.c.aggregate_paid, member.c.name,
+               _limit_in_force(versions.c.per_incident_limit, on).label("per_incident_limit"),
+               _limit_in_force(versions.c.aggregate_limit, on).label("aggregate_limit"))
         .join_from(reg, term, term.c.member_id == reg.c.member_id)
         .join(member, member.c.id == reg.c.member_id)
         .where(reg.c.domain == bindparam("domain"), reg.c.registered_on <= on,
@@ -126,7 +126,9 @@ def supplier_coverage(session: Session, domain: str, on: date,
         by_member[row.member_id].append(row)
     if not by_member:
         return []
-    limits = limits_on(session, on)
+    first_row = next(iter(by_member.values()))[0]
+    limits = (Limits(first_row.per_incident_limit, first_row.aggregate_limit)
+              if first_row.per_incident_limit is not None else limits_on(session, on))
     result = []
     for rows in by_member.values():
         first = rows[0]
