@@ -2,14 +2,21 @@
 
 import email
 import socket
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from ipaddress import ip_address
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from groupcover.notices.mailer import SmtpSettings
 
@@ -79,6 +86,7 @@ class RecordingHandler:
 class SmtpServer:
     handler: RecordingHandler
     port: int
+    security: str = "none"
 
     def settings(self, **overrides: object) -> SmtpSettings:
         values: dict = {
@@ -86,6 +94,7 @@ class SmtpServer:
             "port": self.port,
             "mail_from": "groupcover notices <notices@groupcover.example>",
             "timeout": 5.0,
+            "security": self.security,
         }
         values.update(overrides)
         return SmtpSettings(**values)
@@ -110,3 +119,60 @@ def smtp_server() -> Iterator[SmtpServer]:
 def refused_port() -> int:
     """A port on 127.0.0.1 where nothing listens: connecting is refused."""
     return free_port()
+
+
+@dataclass
+class TlsFiles:
+    cert: str
+    key: str
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert, self.key)
+        return context
+
+    def client_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.cert)
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory) -> TlsFiles:
+    """A self-signed certificate for 127.0.0.1 that the client is told to trust."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ip_address("127.0.0.1"))]),
+                       critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return TlsFiles(str(cert_path), str(key_path))
+
+
+@pytest.fixture
+def tls_smtp_server(request, tls_files) -> Iterator[SmtpServer]:
+    """An aiosmtpd server requiring STARTTLS (param "starttls") or speaking TLS at once ("ssl")."""
+    handler = RecordingHandler()
+    port = free_port()
+    if request.param == "starttls":
+        options = {"tls_context": tls_files.server_context(), "require_starttls": True}
+    else:
+        # aiosmtpd offers AUTH only after STARTTLS; this socket is TLS from the start.
+        options = {"ssl_context": tls_files.server_context(), "auth_require_tls": False}
+    controller = Controller(handler, hostname="127.0.0.1", port=port,
+                            authenticator=handler.authenticate, **options)
+    controller.start()
+    try:
+        yield SmtpServer(handler, port, security=request.param)
+    finally:
+        controller.stop()

@@ -167,3 +167,13 @@ def test_unknown_security_mode_is_refused():
 @pytest.mark.parametrize(("attempts", "minutes"), [(1, 5), (2, 10), (3, 20), (5, 80), (20, 1440)])
 def test_retry_delay_doubles_up_to_a_day(attempts, minutes):
     assert retry_delay(attempts) == timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize("tls_smtp_server", ["starttls", "ssl"], indirect=True)
+def test_tls_modes_encrypt_then_log_in(tls_smtp_server, tls_files):
+    settings = tls_smtp_server.settings(user="mailer", password="s3cret-pw")
+    with SmtpMailer(settings, ssl_context=tls_files.client_context()) as mailer:
+        results = list(mailer.send_batch(mails(2)))
+
+    assert outcomes(results) == [Outcome.ACCEPTED] * 2
+    assert tls_smtp_server.handler.logins == [("mailer", "s3cret-pw")]
