@@ -136,7 +136,7 @@ def test_a_drop_after_the_server_stored_the_message_gives_a_duplicate_with_the_s
 
 
 def test_login_uses_the_credentials_and_never_logs_the_password(smtp_server, caplog):
-    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="groupcover")
     smtp_server.handler.rcpt_replies["member2@example.jp"] = "550 no such user"
     settings = smtp_server.settings(user="mailer", password="s3cret-pw")
 
