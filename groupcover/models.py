@@ -5,6 +5,7 @@ from groupcover.auth import ApiToken
 from groupcover.coverage.models import CoverageTerms
 from groupcover.db import Lease
 from groupcover.members.models import Member
+from groupcover.notices.models import Notice
 from groupcover.program.models import Program
 from groupcover.suppliers.models import Registration
 from groupcover.terms.models import Term
@@ -15,6 +16,7 @@ __all__ = [
     "CoverageTerms",
     "Lease",
     "Member",
+    "Notice",
     "Program",
     "Registration",
     "Term",

@@ -11,22 +11,19 @@ from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from groupcover.rules.limits import Limits
+
 ACKNOWLEDGE_PATH = "/api/v1/notices/{id}/acknowledge"
 
 
 @dataclass(frozen=True)
-class Limits:
-    """One coverage-terms version's limits in whole yen (rule C3)."""
-
-    per_incident_limit: int
-    aggregate_limit: int
-
-
-@dataclass(frozen=True)
 class LetterValues:
-    """Everything a letter says; ``override_reason`` is set when N1's two months were not kept."""
+    """Everything a letter says; ``override_reason`` is set when N1's two months were not kept.
 
-    notice_id: int
+    ``notice_id`` is None in a preview, before the notice exists.
+    """
+
+    notice_id: int | None
     program_name: str
     policyholder: str
     insurer: str
@@ -92,7 +89,8 @@ def render_letter(values: LetterValues) -> Letter:
     env = _environment()
     context = {
         "v": values,
-        "acknowledge_path": ACKNOWLEDGE_PATH.format(id=values.notice_id),
+        "acknowledge_path": ACKNOWLEDGE_PATH.format(
+            id="{id}" if values.notice_id is None else values.notice_id),
     }
     subject = env.get_template("notices/subject.txt").render(context)
     body = env.get_template("notices/body.txt").render(context)

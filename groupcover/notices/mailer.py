@@ -140,6 +140,11 @@ class SmtpMailer:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    @property
+    def unreachable(self) -> bool:
+        """True once the server could not be reached (again): the rest would fail too."""
+        return self._unreachable is not None
+
     def close(self) -> None:
         if self._smtp is None:
             return

@@ -7,13 +7,13 @@ import pytest
 
 from groupcover.notices.letters import (
     LetterValues,
-    Limits,
     date_en,
     date_ja,
     render_letter,
     yen_en,
     yen_ja,
 )
+from groupcover.rules.limits import Limits
 
 VALUES = LetterValues(
     notice_id=9, program_name="Supplier Support Pack",

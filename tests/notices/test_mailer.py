@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from groupcover.notices.letters import LetterValues, Limits, render_letter
+from groupcover.notices.letters import LetterValues, render_letter
 from groupcover.notices.mailer import (
     DeliveryResult,
     Outcome,
@@ -16,6 +16,7 @@ from groupcover.notices.mailer import (
     message_id,
     retry_delay,
 )
+from groupcover.rules.limits import Limits
 
 
 def letter_mail(notice_id: int, to: str = "risk@acme.example") -> OutgoingMail:
