@@ -9,7 +9,7 @@ term is created (``notify_new_term``). Delivery is ``groupcover.notices.delivery
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -138,20 +138,20 @@ def publish(session: Session, change: Change, today: date) -> tuple[CoverageTerm
     version.published_on = today
     session.add(version)
     session.flush()
-    members = select(Term.member_id.distinct()).where(
-        _term_runs_on_or_after(change.effective_date))
     created = session.execute(
         insert(Notice).from_select(
             ["member_id", "coverage_terms_id", "send_by", "status", "attempts", "created_on",
              "created_at"],
-            select(members.subquery().c.member_id, literal(version.id), literal(due),
-                   literal("pending"), literal(0), literal(today),
-                   literal(clock.now(), Notice.__table__.c.created_at.type)),
-        )
-    ).rowcount
+            select(Term.member_id, literal(version.id), literal(due), literal("pending"),
+                   literal(0), literal(today),
+                   literal(clock.now(), Notice.__table__.c.created_at.type))
+            .where(_term_runs_on_or_after(change.effective_date))
+            .distinct(),
+        ).returning(Notice.id)
+    ).all()
     audit.record(session, "coverage_terms.publish", "coverage_terms", version.id,
-                 after={**audit.snapshot(version), "notices_created": created})
-    return version, created
+                 after={**audit.snapshot(version), "notices_created": len(created)})
+    return version, len(created)
 
 
 def notify_new_term(session: Session, term: Term, today: date) -> list[Notice]:
@@ -230,7 +230,7 @@ def acknowledge(session: Session, notice_id: int, member_id: int | None) -> Noti
                         rule="member_only")
     notice = get_notice(session, notice_id, member_id)
     if notice.acknowledged_at is None:
-        notice.acknowledged_at = clock.now()
+        notice.acknowledged_at = clock.now().astimezone(UTC)
         session.flush()
         audit.record(session, "notice.acknowledge", "notice", notice.id,
                      after={"acknowledged_at": notice.acknowledged_at.isoformat()})
