@@ -93,7 +93,7 @@ def test_the_earliest_allowed_date_itself_is_accepted(client, admin, freeze):
 
 
 def test_override_reason_is_recorded_and_said_in_the_letter(client, admin, members):
-    reason = "保険会社の料率改定が急遽決定したため / the insurer's rate revision came at short notice"
+    reason = "保険会社の料率改定が急遽決定したため / the insurer's rate revision came late"
     version = publish(client, admin, effective_date="2027-02-01", override_reason=reason)
 
     assert version["override_reason"] == reason
