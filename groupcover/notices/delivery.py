@@ -110,46 +110,54 @@ def claim_batch(bind: Engine, holder: str, now: datetime, options: DeliveryOptio
         return ids
 
 
-def _mails(session: Session, ids: list[int]) -> list[OutgoingMail]:
-    rows = session.execute(
-        select(Notice, Member.contact_email).join(Member, Member.id == Notice.member_id)
+@dataclass(frozen=True)
+class _Claimed:
+    mail: OutgoingMail
+    attempts: int
+
+
+def _mails(session: Session, ids: list[int]) -> list[_Claimed]:
+    rows = [tuple(row) for row in session.execute(
+        select(Notice, Member).join(Member, Member.id == Notice.member_id)
         .where(Notice.id.in_(ids)).order_by(Notice.id)
-    ).all()
-    mails = []
-    for notice, email in rows:
-        letter = service.letter_for(session, notice)
-        mails.append(OutgoingMail(notice.id, email, letter.subject, letter.body))
-    return mails
+    )]
+    letters = service.letters_for(session, rows)
+    return [
+        _Claimed(OutgoingMail(notice.id, member.contact_email, letter.subject, letter.body),
+                 notice.attempts)
+        for (notice, member), letter in zip(rows, letters, strict=True)
+    ]
 
 
-def record_result(bind: Engine, holder: str, result: DeliveryResult, zone: ZoneInfo,
-                  options: DeliveryOptions) -> str:
-    """Store one delivery result on the notice (if ``holder`` still holds it); its new status."""
+def record_result(bind: Engine, holder: str, result: DeliveryResult, attempts_before: int,
+                  zone: ZoneInfo, options: DeliveryOptions) -> str:
+    """Store one delivery result on the notice if ``holder`` still holds it; its new status.
+
+    One UPDATE in its own transaction, committed at once: the window in which a crash could
+    make the notice go out twice is this statement.
+    """
     now = clock.now()
+    attempts = attempts_before + 1
+    values: dict[str, Any] = {"claimed_by": None, "claimed_until": None, "attempts": attempts,
+                              "next_attempt_at": None, "last_error": result.error}
+    if result.outcome is Outcome.ACCEPTED:
+        status = "sent"
+        values.update(sent_at=now, sent_on=now.astimezone(zone).date())
+    elif result.outcome is Outcome.PERMANENT or attempts >= options.max_attempts:
+        status = "failed"
+    else:
+        status = "retry"
+        values["next_attempt_at"] = now + retry_delay(attempts, options.retry_base)
+    values["status"] = "pending" if status == "retry" else status
     with db.transaction(bind) as session:
-        notice = session.execute(
-            select(Notice).where(Notice.id == result.notice_id, Notice.claimed_by == holder)
-        ).scalar_one_or_none()
-        if notice is None:
-            log.warning("notice %s: lease lost before its result was stored", result.notice_id)
-            return "lost"
-        notice.claimed_by = None
-        notice.claimed_until = None
-        notice.attempts += 1
-        if result.outcome is Outcome.ACCEPTED:
-            notice.status = "sent"
-            notice.sent_at = now
-            notice.sent_on = now.astimezone(zone).date()
-            notice.last_error = None
-            notice.next_attempt_at = None
-        elif result.outcome is Outcome.PERMANENT or notice.attempts >= options.max_attempts:
-            notice.status = "failed"
-            notice.last_error = result.error
-            notice.next_attempt_at = None
-        else:
-            notice.last_error = result.error
-            notice.next_attempt_at = now + retry_delay(notice.attempts, options.retry_base)
-        return "retry" if notice.status == "pending" else notice.status
+        updated = session.execute(
+            update(Notice).where(Notice.id == result.notice_id, Notice.claimed_by == holder)
+            .values(**values)
+        ).rowcount
+    if not updated:
+        log.warning("notice %s: lease lost before its result was stored", result.notice_id)
+        return "lost"
+    return status
 
 
 def send_due_notices(bind: Engine, settings: SmtpSettings, options: DeliveryOptions,
@@ -165,9 +173,10 @@ def send_due_notices(bind: Engine, settings: SmtpSettings, options: DeliveryOpti
             if not ids:
                 break
             with db.transaction(bind, write=False) as session:
-                mails = _mails(session, ids)
-            for result in mailer.send_batch(mails):
-                status = record_result(bind, holder, result, zone, options)
+                claimed = {c.mail.notice_id: c for c in _mails(session, ids)}
+            for result in mailer.send_batch(c.mail for c in claimed.values()):
+                status = record_result(bind, holder, result,
+                                       claimed[result.notice_id].attempts, zone, options)
                 if status == "sent":
                     report.sent += 1
                     continue

@@ -239,10 +239,22 @@ def acknowledge(session: Session, notice_id: int, member_id: int | None) -> Noti
 
 def letter_for(session: Session, notice: Notice) -> Letter:
     """The notice's letter as it is (or was) sent."""
-    version = session.get(CoverageTerms, notice.coverage_terms_id)
-    old = terms_in_force(session, version.effective_date - timedelta(days=1))
-    return _render(get_program(session), session.get(Member, notice.member_id), old, version,
-                   notice.id, late_reason(notice, version))
+    return letters_for(session, [(notice, session.get(Member, notice.member_id))])[0]
+
+
+def letters_for(session: Session, rows: list[tuple[Notice, Member]]) -> list[Letter]:
+    """The letters of many notices, loading the program and each version (old and new) once."""
+    program = get_program(session)
+    versions: dict[int, tuple[CoverageTerms, CoverageTerms]] = {}
+    letters = []
+    for notice, member in rows:
+        if notice.coverage_terms_id not in versions:
+            new = session.get(CoverageTerms, notice.coverage_terms_id)
+            versions[new.id] = (terms_in_force(session, new.effective_date - timedelta(days=1)),
+                                new)
+        old, new = versions[notice.coverage_terms_id]
+        letters.append(_render(program, member, old, new, notice.id, late_reason(notice, new)))
+    return letters
 
 
 def late_reason(notice: Notice, version: CoverageTerms) -> str | None:
