@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, insert, literal, or_, select
+from sqlalchemy import and_, func, insert, literal, or_, select, text
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
-from groupcover import audit, clock
+from groupcover import audit, clock, db
 from groupcover.coverage.models import CoverageTerms
 from groupcover.coverage.service import terms_in_force
 from groupcover.errors import Conflict, Forbidden, NotFound, RuleViolation
@@ -132,6 +131,11 @@ def _as_version(change: Change) -> CoverageTerms:
 
 def publish(session: Session, change: Change, today: date) -> tuple[CoverageTerms, int]:
     """Publish a version and create its notices in one transaction; return both."""
+    if db.is_postgres(session):
+        # Serialises publications, and term writes against this one: a term committed while
+        # we publish is either seen by the INSERT … SELECT below, or its notify_new_term sees
+        # this version. (SQLite's BEGIN IMMEDIATE serialises all writers already.)
+        session.execute(text("LOCK TABLE term IN SHARE ROW EXCLUSIVE MODE"))
     due = validate_change(session, change, today)
     version = _as_version(change)
     version.override_reason = (change.override_reason or "").strip() or None
@@ -276,6 +280,3 @@ def _render(program: Program, member: Member, old: CoverageTerms, new: CoverageT
         effective_date=new.effective_date, override_reason=reason,
     ))
 
-
-def program_zone(session: Session) -> ZoneInfo:
-    return ZoneInfo(get_program(session).timezone)

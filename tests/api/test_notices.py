@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from datetime import date
+
 import pytest
 
+from groupcover import db
+from groupcover.notices import service
 from groupcover.notices.service import LATE_MEMBER_REASON
 from tests import factories as f
 
@@ -270,3 +276,23 @@ def test_coverage_uses_the_version_in_force_on_the_day_asked(client, admin, memb
     assert limits("2027-03-15") == ((3_000_000, 10_000_000),) * 2
     assert limits("2027-03-16") == ((2_000_000, 8_000_000),) * 2
     assert limits("2027-03-31") == ((2_000_000, 8_000_000),) * 2
+
+
+def test_a_term_written_while_a_change_is_being_published_gets_its_notice(client, admin,
+                                                                          freeze):
+    """The publication's transaction and a concurrent term creation cannot miss each other."""
+    freeze(TODAY)
+    member = f.member(client, admin)
+    responses = []
+    writer = threading.Thread(target=lambda: responses.append(client.post(
+        f"/api/v1/members/{member['id']}/terms",
+        json={"start_date": "2027-02-01", "end_date": "2028-01-31"}, headers=admin)))
+    with db.transaction() as session:
+        service.publish(session, service.Change(**{**CHANGE, "effective_date": date(2027, 3, 16)}),
+                        date(2027, 1, 15))
+        writer.start()
+        time.sleep(0.3)  # the term's write transaction now waits for this one
+    writer.join()
+
+    assert responses[0].status_code == 201
+    assert [n["member_id"] for n in notices(client, admin)] == [member["id"]]
