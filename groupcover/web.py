@@ -8,10 +8,11 @@ from typing import Any
 import flask_smorest
 from flask import Flask, send_from_directory
 from flask_smorest.pagination import PaginationParameters
+from marshmallow import missing
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
 from sqlmodel import Session
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, abort
 from werkzeug.exceptions import HTTPException
 
 PAGE_SIZE = 50
@@ -23,9 +24,18 @@ class _Parser(FlaskParser):
 
     DEFAULT_VALIDATION_STATUS = 400
 
+    def load_json(self, req, schema):
+        """An absent or non-JSON body is malformed too (else a PATCH would be a silent no-op)."""
+        data = super().load_json(req, schema)
+        if data is missing:
+            abort(400, messages={"json": ["a JSON object body is required "
+                                          "(Content-Type: application/json)"]})
+        return data
+
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = _Parser()
+    PAGINATION_ARGUMENTS_PARSER = _Parser()
 
     def paginated(self):
         """Lists: ``page`` from 1, ``page_size`` default 50, at most 500, X-Pagination header."""
