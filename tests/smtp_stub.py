@@ -37,7 +37,7 @@ class RecordingHandler:
     - ``rcpt_replies`` / ``data_replies``: recipient address → reply (e.g. "550 5.1.1 unknown")
       given at RCPT TO or at the end of DATA for that recipient.
     - ``drop_after_messages``: when this many messages have been stored, the connection is cut
-      as the next message starts (MAIL FROM); each drop happens once.
+      as the next message starts (MAIL FROM); each entry is one drop (repeat it to drop again).
     - ``drop_after_data``: the message with this number is stored, then the connection is cut
       before the reply: the client cannot know the message arrived.
     """
@@ -47,13 +47,13 @@ class RecordingHandler:
     logins: list[tuple[str, str]] = field(default_factory=list)
     rcpt_replies: dict[str, str] = field(default_factory=dict)
     data_replies: dict[str, str] = field(default_factory=dict)
-    drop_after_messages: set[int] = field(default_factory=set)
+    drop_after_messages: list[int] = field(default_factory=list)
     drop_after_data: set[int] = field(default_factory=set)
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
         self.sessions.add(session.peer)
         if len(self.messages) in self.drop_after_messages:
-            self.drop_after_messages.discard(len(self.messages))
+            self.drop_after_messages.remove(len(self.messages))
             server.transport.abort()
             return "421 dropped"
         envelope.mail_from = address

@@ -120,15 +120,18 @@ class SmtpMailer:
     """A batch sender over one SMTP connection; use as a context manager.
 
     The connection is opened lazily on the first message. When it drops in the middle of a
-    batch, the mailer reconnects once and retries the message in flight; after that, or when
-    the server cannot be reached at all, the remaining messages fail as transient without
-    further connection attempts, so a dead server costs one timeout, not one per message.
+    batch, the mailer reconnects once and retries the message in flight. Should that fail too
+    (no message accepted since the last reconnect), or the server cannot be reached at all, the
+    remaining messages fail as transient without further connection attempts, so a dead server
+    costs one timeout, not one per message. A server that closes the connection every N
+    messages is fine: each accepted message restores the reconnect.
     """
 
     def __init__(self, settings: SmtpSettings, ssl_context: ssl.SSLContext | None = None,
                  max_reconnects: int = 1) -> None:
         self.settings = settings
         self._ssl_context = ssl_context
+        self._max_reconnects = max_reconnects
         self._reconnects_left = max_reconnects
         self._smtp: smtplib.SMTP | None = None
         self._connected_once = False
@@ -192,6 +195,7 @@ class SmtpMailer:
                          error.split(" ", 1)[0])
                 return DeliveryResult(mail.notice_id, outcome, error)
             log.debug("notice %s accepted", mail.notice_id)
+            self._reconnects_left = self._max_reconnects
             return DeliveryResult(mail.notice_id, Outcome.ACCEPTED)
 
     def _drop(self) -> None:
@@ -204,7 +208,8 @@ class SmtpMailer:
             return self._smtp
         if self._connected_once:
             if self._reconnects_left <= 0:
-                raise smtplib.SMTPServerDisconnected("connection lost again; no reconnect left")
+                raise smtplib.SMTPServerDisconnected("connection lost again right after a "
+                                                     "reconnect; giving up for this run")
             self._reconnects_left -= 1
         s = self.settings
         context = self._ssl_context or ssl.create_default_context()

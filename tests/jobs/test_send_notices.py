@@ -177,7 +177,7 @@ def test_a_crash_between_accept_and_status_update_loses_nothing(app, client, adm
 def test_a_dropped_connection_mid_batch_loses_nothing(app, client, admin, published,
                                                       smtp_server):
     _, pending = published(4)
-    smtp_server.handler.drop_after_messages = {2}
+    smtp_server.handler.drop_after_messages = [2]
 
     assert run(app, smtp_server).sent == 4
     assert sorted(arrived(smtp_server)) == sorted(

@@ -104,7 +104,7 @@ def test_smtp_replies_classify_one_message_and_the_batch_goes_on(smtp_server, st
 
 
 def test_a_dropped_connection_reconnects_once_and_sends_each_message_once(smtp_server):
-    smtp_server.handler.drop_after_messages = {2}
+    smtp_server.handler.drop_after_messages = [2]
 
     results = send_all(smtp_server.settings(), mails(5))
 
@@ -113,14 +113,26 @@ def test_a_dropped_connection_reconnects_once_and_sends_each_message_once(smtp_s
     assert [m["X-Groupcover-Notice"] for m in smtp_server.handler.messages] == list("12345")
 
 
-def test_a_second_drop_leaves_the_rest_of_the_batch_for_later(smtp_server):
-    smtp_server.handler.drop_after_messages = {1, 3}
+def test_a_server_closing_every_few_messages_gets_them_all(smtp_server):
+    smtp_server.handler.drop_after_messages = [2, 4, 6]
 
-    results = send_all(smtp_server.settings(), mails(5))
+    results = send_all(smtp_server.settings(), mails(7))
 
-    assert outcomes(results) == [Outcome.ACCEPTED] * 3 + [Outcome.TRANSIENT] * 2
-    assert "no reconnect left" in results[3].error
-    assert len(smtp_server.handler.messages) == 3
+    assert outcomes(results) == [Outcome.ACCEPTED] * 7
+    assert len(smtp_server.handler.sessions) == 4
+    assert len(smtp_server.handler.messages) == 7
+
+
+def test_a_drop_right_after_reconnecting_leaves_the_rest_of_the_batch_for_later(smtp_server):
+    smtp_server.handler.drop_after_messages = [1, 1]
+
+    results = send_all(smtp_server.settings(), mails(4))
+
+    assert outcomes(results) == [Outcome.ACCEPTED] + [Outcome.TRANSIENT] * 3
+    assert "giving up for this run" in results[1].error
+    assert results[1].error == results[3].error
+    assert len(smtp_server.handler.messages) == 1
+    assert len(smtp_server.handler.sessions) == 2
 
 
 def test_a_drop_after_the_server_stored_the_message_gives_a_duplicate_with_the_same_id(
