@@ -65,9 +65,10 @@ def _term_runs_on_or_after(day: date):
 
 def validate_change(session: Session, change: Change, today: date) -> date:
     """Check a change against N1 and the versions already published; return its send_by."""
-    if change.per_incident_limit <= 0 or change.aggregate_limit <= 0:
-        raise RuleViolation("limits must be positive whole yen", field="per_incident_limit",
-                            rule="limits_positive")
+    for name in ("per_incident_limit", "aggregate_limit"):
+        if getattr(change, name) <= 0:
+            raise RuleViolation(f"{name} must be a positive number of yen", field=name,
+                                rule="limits_positive")
     if change.per_incident_limit > change.aggregate_limit:
         raise RuleViolation("per_incident_limit cannot exceed aggregate_limit",
                             field="per_incident_limit", rule="per_incident_within_aggregate")

@@ -134,7 +134,9 @@ def test_override_reason_on_a_change_in_time_is_not_called_late(client, admin, m
 ])
 def test_publishing_refuses_bad_changes(client, admin, freeze, changes, status, rule):
     freeze(TODAY)
-    assert publish(client, admin, status, **changes)["rule"] == rule
+    body = publish(client, admin, status, **changes)
+    assert body["rule"] == rule
+    assert body["field"] in changes
 
 
 def test_a_version_must_take_effect_after_the_latest_one(client, admin, freeze):
