@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from groupcover.rules.periods import Span
+
 
 class CostRuleError(ValueError):
     """A value breaks one of the seed 004 rules below."""
@@ -268,14 +270,14 @@ def check_report_dates(
 def coverage_decision(
     occurred_on: date,
     discovered_on: date,
-    period: tuple[date, date] | None,
+    period: Span | None,
     known_on: date | None = None,
 ) -> CoverageDecision:
     """Covered or not, for an incident of an insured whose coverage ``period`` applies.
 
     ``period`` is the insured's coverage span (補償期間, rule C1: for a supplier its
     registration ∩ the member's term) that contains ``occurred_on``, or ``None`` when there is
-    none. Both ends are inclusive. ``known_on`` is the day the insured first knew of a
+    none. Both ends are inclusive; an open end means still running. ``known_on`` is the day the insured first knew of a
     situation likely to cause the loss, when that is known.
 
     - C1: no coverage on the day the incident occurred → not covered.
@@ -284,14 +286,14 @@ def coverage_decision(
     - ⑪ 「補償期間の開始日より前に発見された損害の原因となる行為に起因する一連の事故」
       → not covered when ``discovered_on`` is before the period's first day.
     """
-    if period is None or not period[0] <= occurred_on <= period[1]:
+    if period is None or not period.contains(occurred_on):
         return CoverageDecision(
             False,
             Reason.NOT_INSURED_ON_DATE,
             f"the insured had no coverage (補償期間) on {occurred_on}, the day the incident "
             "occurred (rule C1)",
         )
-    start = period[0]
+    start = period.start
     if known_on is not None and known_on < start:
         return CoverageDecision(
             False,

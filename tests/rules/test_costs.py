@@ -19,6 +19,7 @@ from groupcover.rules.costs import (
     coverage_decision,
     pay_by,
 )
+from groupcover.rules.periods import Span
 
 LEAK_ONLY = {"certification", "individual_condolence", "corporate_condolence", "misuse_monitoring"}
 CAUSE_TWO = {
@@ -146,7 +147,7 @@ def test_unknown_cause_is_a_value_error():
 
 
 START, END = date(2026, 4, 1), date(2027, 3, 31)
-PERIOD = (START, END)
+PERIOD = Span(START, END)
 
 
 @pytest.mark.parametrize(
@@ -160,6 +161,15 @@ PERIOD = (START, END)
         (date(2027, 4, 1), date(2027, 4, 1), PERIOD, None, False, Reason.NOT_INSURED_ON_DATE),
         (date(2026, 5, 1), date(2026, 3, 31), PERIOD, None, False, Reason.DISCOVERED_BEFORE_PERIOD),
         (date(2026, 5, 1), date(2026, 4, 1), PERIOD, None, True, None),
+        (date(2030, 1, 1), date(2030, 1, 1), Span(START), None, True, None),
+        (
+            date(2026, 3, 31),
+            date(2026, 3, 31),
+            Span(START),
+            None,
+            False,
+            Reason.NOT_INSURED_ON_DATE,
+        ),
         (
             date(2026, 5, 1),
             date(2026, 5, 2),
