@@ -277,8 +277,8 @@ def coverage_decision(
 
     ``period`` is the insured's coverage span (補償期間, rule C1: for a supplier its
     registration ∩ the member's term) that contains ``occurred_on``, or ``None`` when there is
-    none. Both ends are inclusive; an open end means still running. ``known_on`` is the day the insured first knew of a
-    situation likely to cause the loss, when that is known.
+    none. Both ends are inclusive; an open end means still running. ``known_on`` is the day
+    the insured first knew of a situation likely to cause the loss, when that is known.
 
     - C1: no coverage on the day the incident occurred → not covered.
     - ⑩ 「補償期間の開始日より前に、損害が発生するおそれがある状況を被保険者が知っていた場合」
