@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date
 
 import pytest
@@ -201,6 +202,18 @@ def test_victims_encrypted_at_rest_and_absent_from_audit(app, client, admin, mem
     dumped = json.dumps([list(row) for row in audit_rows], ensure_ascii=False, default=str)
     assert "incident.report" in json.dumps([a for (a,) in actions])
     assert "山田" not in dumped and "新宿" not in dumped and stored not in dumped
+
+
+def test_victims_never_logged(client, admin, member, caplog):
+    """Even SQL statement logging with parameters shows only ciphertext."""
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
+    incident = report(client, admin, member["id"])
+    client.get(f"/api/v1/incidents/{incident['id']}", headers=admin)
+    client.post("/api/v1/incidents", json=incident_body(member["id"], occurred_on="bad"),
+                headers=admin)
+    assert "INSERT INTO incident" in caplog.text and "gAAAAA" in caplog.text  # params shown
+    assert "山田" not in caplog.text and "新宿" not in caplog.text
 
 
 # ---- costs --------------------------------------------------------------------------------------
