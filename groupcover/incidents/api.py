@@ -135,13 +135,21 @@ class ClaimCompleteView(MethodView):
     @blp.arguments(ClaimCompleteSchema)
     @blp.response(200, IncidentDetailSchema)
     def post(self, values, incident_id):
-        """Mark the claim complete; ``pay_by`` = ``completed_on`` + 30 days (administrators)."""
+        """Mark the claim complete; ``pay_by`` = ``completed_on`` + 30 days (administrators).
+
+        Where public investigations are needed (seed 004 §6① ただし書) a later
+        ``extended_pay_by`` may be given with an ``extension_reason``."""
         auth.require_admin()
         session = db.session()
         incident = service.get_incident(session, incident_id, None)
         return _detail(
             service.complete_claim(
-                session, incident, values["completed_on"], program_today(session)
+                session,
+                incident,
+                values["completed_on"],
+                program_today(session),
+                values.get("extended_pay_by"),
+                values.get("extension_reason"),
             )
         )
 

@@ -58,6 +58,9 @@ class Incident(SQLModel, table=True):
     )
     completed_on: date | None = None
     pay_by: date | None = Field(default=None, index=True)
+    pay_by_extension_reason: str | None = Field(
+        default=None, max_length=1000, description="why pay_by is later than 30 days (§6①)"
+    )
     claimed_yen: int = Field(default=0, sa_type=BigInteger)
     paid_yen: int = Field(default=0, sa_type=BigInteger)
     created_at: datetime = db.utcnow_field()

@@ -86,6 +86,7 @@ class IncidentSchema(Schema):
     period_end = fields.Date(allow_none=True)
     completed_on = fields.Date(allow_none=True)
     pay_by = fields.Date(allow_none=True)
+    pay_by_extension_reason = fields.String(allow_none=True)
     claimed_yen = fields.Integer()
     paid_yen = fields.Integer()
     created_at = fields.AwareDateTime()
@@ -131,6 +132,11 @@ class CostLineSchema(Schema):
 
 class ClaimCompleteSchema(Schema):
     completed_on = fields.Date(required=True)
+    extended_pay_by = fields.Date(
+        metadata={"description": "a later deadline where public investigations are needed "
+                  "(seed 004 §6① ただし書); needs extension_reason"}
+    )
+    extension_reason = fields.String(validate=validate.Length(1, 1000))
 
 
 class PaymentSchema(Schema):

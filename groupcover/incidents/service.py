@@ -271,7 +271,12 @@ def update_documents(
 
 
 def complete_claim(
-    session: Session, incident: Incident, completed_on: date, today: date
+    session: Session,
+    incident: Incident,
+    completed_on: date,
+    today: date,
+    extended_pay_by: date | None = None,
+    extension_reason: str | None = None,
 ) -> Incident:
     """The claim is complete (保険金請求の完了); the insurer pays within 30 days (§6①)."""
     if incident.completed_on is not None:
@@ -292,11 +297,16 @@ def complete_claim(
     received = {c for c, e in incident.documents.items() if e.get("received_on")}
     try:
         cost_rules.check_claim_documents(requested, received)
+        if extended_pay_by is not None or extension_reason is not None:
+            cost_rules.check_pay_by_extension(
+                completed_on, extended_pay_by or cost_rules.pay_by(completed_on), extension_reason
+            )
     except cost_rules.CostRuleError as err:
         raise _rule_violation(err) from err
     before = audit.snapshot(incident, exclude=_PRIVATE)
     incident.completed_on = completed_on
-    incident.pay_by = cost_rules.pay_by(completed_on)
+    incident.pay_by = extended_pay_by or cost_rules.pay_by(completed_on)
+    incident.pay_by_extension_reason = extension_reason
     _touched(session, incident, "incident.claim_complete", before)
     return incident
 

@@ -386,3 +386,24 @@ def pay_by(completed_on: date) -> date:
     The day of completion is not counted (民法140), so the 30th day after it is the last.
     """
     return completed_on + timedelta(days=PAYMENT_DAYS)
+
+
+def check_pay_by_extension(completed_on: date, extended_pay_by: date, reason: str | None) -> None:
+    """A later payment deadline needs a recorded reason and must lie after the 30th day.
+
+    Seed 004 §6①: 「ただし、公的機関による捜査や調査結果の照会が必要な場合など、30日超の日数を
+    要することがあります」 — the 30 days hold in principle (原則); an extension says why.
+    """
+    if not reason or not reason.strip():
+        raise CostRuleError(
+            "extension_reason",
+            "seed004.6.1.extension_reason",
+            "a pay_by later than 30 days after completion needs extension_reason",
+        )
+    standard = pay_by(completed_on)
+    if extended_pay_by <= standard:
+        raise CostRuleError(
+            "extended_pay_by",
+            "seed004.6.1.extension_after_standard",
+            f"extended_pay_by must be after the standard deadline {standard}",
+        )

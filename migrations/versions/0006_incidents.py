@@ -41,6 +41,7 @@ def upgrade() -> None:
     sa.Column('documents', sa.JSON(), nullable=False),
     sa.Column('completed_on', sa.Date(), nullable=True),
     sa.Column('pay_by', sa.Date(), nullable=True),
+    sa.Column('pay_by_extension_reason', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
     sa.Column('claimed_yen', sa.BigInteger(), nullable=False),
     sa.Column('paid_yen', sa.BigInteger(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

@@ -335,6 +335,28 @@ def test_documents_and_claim_refused(client, admin, member, path, body, status):
     assert r.status_code == status, r.get_json()
 
 
+@pytest.mark.parametrize(
+    ("extension", "status", "pay_by"),
+    [
+        ({"extended_pay_by": "2026-12-15", "extension_reason": "警察の捜査結果の照会"}, 200,
+         "2026-12-15"),
+        ({"extended_pay_by": "2026-10-31", "extension_reason": "照会"}, 422, None),
+        ({"extended_pay_by": "2026-12-15"}, 422, None),
+        ({"extension_reason": "照会"}, 422, None),
+    ],
+)
+def test_pay_by_extension(client, admin, member, extension, status, pay_by):
+    incident = report(client, admin, member["id"])
+    r = client.post(f"/api/v1/incidents/{incident['id']}/claim-complete",
+                    json={"completed_on": "2026-10-01", **extension}, headers=admin)
+    assert r.status_code == status, r.get_json()
+    if pay_by:
+        assert r.get_json()["pay_by"] == pay_by
+        assert r.get_json()["pay_by_extension_reason"] == extension["extension_reason"]
+        overdue = client.get("/api/v1/incidents/overdue?on=2026-12-01", headers=admin)
+        assert overdue.get_json() == []
+
+
 def test_claim_admin_paths_on_unknown_incident(client, admin):
     assert client.post("/api/v1/incidents/999999/claim-complete",
                        json={"completed_on": "2026-10-01"}, headers=admin).status_code == 404

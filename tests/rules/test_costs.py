@@ -15,6 +15,7 @@ from groupcover.rules.costs import (
     allowed_categories,
     check_claim_documents,
     check_cost_category,
+    check_pay_by_extension,
     check_report_dates,
     coverage_decision,
     pay_by,
@@ -245,3 +246,23 @@ def test_claim_documents_codes_are_a_to_e():
 )
 def test_pay_by_is_thirty_days_after_completion(completed, expected):
     assert pay_by(completed) == expected
+
+
+@pytest.mark.parametrize(
+    ("extended", "reason", "field"),
+    [
+        (date(2026, 11, 1), "警察の捜査結果の照会", None),
+        (date(2026, 10, 31), "警察の捜査結果の照会", "extended_pay_by"),
+        (date(2026, 10, 1), "照会", "extended_pay_by"),
+        (date(2026, 12, 31), "  ", "extension_reason"),
+        (date(2026, 12, 31), None, "extension_reason"),
+    ],
+)
+def test_pay_by_extension_needs_reason_and_later_date(extended, reason, field):
+    completed = date(2026, 10, 1)  # standard pay_by 2026-10-31
+    if field is None:
+        check_pay_by_extension(completed, extended, reason)
+    else:
+        with pytest.raises(CostRuleError) as err:
+            check_pay_by_extension(completed, extended, reason)
+        assert err.value.field == field
