@@ -179,6 +179,25 @@ def test_auth_and_member_isolation(client, admin, member, member_headers):
     assert client.get("/api/v1/incidents/999999", headers=admin).status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("patch", "", {"attack_occurred": True}),
+        ("put", "/documents", {"documents": [{"code": "ア", "requested": True}]}),
+        ("post", "/claim-complete", {"completed_on": "2026-10-01"}),
+        ("post", "/payments", {"amount_yen": 1, "paid_on": "2026-10-01"}),
+    ],
+)
+def test_admin_only_actions_refuse_the_member(client, admin, member, member_headers, method,
+                                              path, body):
+    incident = report(client, admin, member["id"])
+    r = getattr(client, method)(f"/api/v1/incidents/{incident['id']}{path}", json=body,
+                                headers=member_headers(member["id"]))
+    assert r.status_code == 403 and r.get_json()["rule"] == "admin_only"
+    assert getattr(client, method)(f"/api/v1/incidents/999999{path}", json=body,
+                                   headers=admin).status_code == 404
+
+
 def test_list_filters_and_pagination(client, admin, member):
     other = f.insured_member(client, admin)
     ids = [report(client, admin, member["id"])["id"] for _ in range(3)]
