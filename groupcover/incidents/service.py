@@ -186,8 +186,18 @@ def report_incident(session: Session, values: dict[str, Any], today: date) -> In
     return incident
 
 
+def _locked(session: Session, incident: Incident) -> Incident:
+    """The incident re-read under a row lock, so read-modify-write of its totals and checklist
+    by concurrent requests never loses an update (PostgreSQL; SQLite writers are serial)."""
+    return session.execute(
+        db.for_update(session, select(Incident).where(Incident.id == incident.id))
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
 def set_attack_occurred(session: Session, incident: Incident, attack_occurred: bool) -> Incident:
     """Record that a suspected attack turned out to be real (or not)."""
+    incident = _locked(session, incident)
     before = audit.snapshot(incident, exclude=_PRIVATE)
     incident.attack_occurred = attack_occurred
     _touched(session, incident, "incident.update", before)
@@ -212,6 +222,7 @@ def _touched(session: Session, incident: Incident, action: str, before: dict) ->
 
 def add_cost(session: Session, incident: Incident, values: dict[str, Any], today: date) -> CostLine:
     """A claimed cost, in a category (and item) the incident's cause allows (seed 004 §3)."""
+    incident = _locked(session, incident)
     try:
         cost_rules.check_cost_category(
             incident.cause, values["category"], values.get("item"), incident.attack_occurred
@@ -246,6 +257,7 @@ def update_documents(
 ) -> Incident:
     """Tick the seed 004 §5⑦ checklist: which documents the insurer asked for, and when each
     arrived. Once the claim is complete the checklist is closed."""
+    incident = _locked(session, incident)
     if incident.completed_on is not None:
         raise Conflict(
             "the claim is already complete", field="documents", rule="claim_already_complete"
@@ -279,6 +291,7 @@ def complete_claim(
     extension_reason: str | None = None,
 ) -> Incident:
     """The claim is complete (保険金請求の完了); the insurer pays within 30 days (§6①)."""
+    incident = _locked(session, incident)
     if incident.completed_on is not None:
         raise Conflict(
             f"the claim was already completed on {incident.completed_on}",

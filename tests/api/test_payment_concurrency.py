@@ -26,18 +26,17 @@ def wide_app(app, db_url):
     other.extensions["groupcover.engine"].dispose()
 
 
-def _fire(app, requests: list[tuple[int, int]]) -> list[tuple[int, int, dict]]:
-    """POST every (incident_id, amount) payment at once; (status, amount, body) for each."""
+def _fire(app, requests: list[tuple[str, dict]]) -> list[tuple[int, dict, dict]]:
+    """POST every (path, body) at once from its own thread; (status, body sent, answer)."""
     barrier = threading.Barrier(len(requests))
     admin = {"Authorization": _admin_header(app)}
 
-    def one(request: tuple[int, int]) -> tuple[int, int, dict]:
-        incident_id, amount = request
+    def one(request: tuple[str, dict]) -> tuple[int, dict, dict]:
+        path, body = request
         client = app.test_client()
         barrier.wait()
-        r = client.post(f"/api/v1/incidents/{incident_id}/payments",
-                        json={"amount_yen": amount, "paid_on": "2026-10-01"}, headers=admin)
-        return r.status_code, amount, r.get_json()
+        r = client.post(path, json=body, headers=admin)
+        return r.status_code, body, r.get_json()
 
     with ThreadPoolExecutor(max_workers=len(requests)) as pool:
         return list(pool.map(one, requests))
@@ -84,13 +83,15 @@ def test_concurrent_payments_never_pass_the_limits(
     freeze(TODAY)
     member = f.insured_member(client, admin)
     ids = _incidents(client, admin, member["id"], incidents)
-    requests = [(i, amount) for i in ids for _ in range(per_incident)]
+    payment = {"amount_yen": amount, "paid_on": "2026-10-01"}
+    requests = [(f"/api/v1/incidents/{i}/payments", payment) for i in ids
+                for _ in range(per_incident)]
     assert len(requests) >= 50
     results = _fire(wide_app, requests)
 
     statuses = sorted({status for status, _, _ in results})
     assert statuses == [201, 409], [b for s, _, b in results if s not in (201, 409)][:3]
-    paid = sum(a for status, a, _ in results if status == 201)
+    paid = sum(sent["amount_yen"] for status, sent, _ in results if status == 201)
     refused = [body for status, _, body in results if status == 409]
     assert len(results) - len(refused) == expected_ok
     assert all(body["limit"] == limit for body in refused)
@@ -101,3 +102,16 @@ def test_concurrent_payments_never_pass_the_limits(
                         headers=admin).get_json()
     assert answer["aggregate_paid"] == paid
     assert answer["aggregate_remaining"] == 10_000_000 - paid
+
+
+def test_concurrent_cost_lines_all_counted(app, wide_app, client, admin, freeze):
+    freeze(TODAY)
+    member = f.insured_member(client, admin)
+    (incident_id,) = _incidents(client, admin, member["id"], 1)
+    requests = [(f"/api/v1/incidents/{incident_id}/costs",
+                 {"category": "incident_response", "item": "サ", "amount_yen": 1_000 + n,
+                  "incurred_on": "2026-07-02", "description": f"line {n}"}) for n in range(50)]
+    results = _fire(wide_app, requests)
+    assert {status for status, _, _ in results} == {201}
+    detail = client.get(f"/api/v1/incidents/{incident_id}", headers=admin).get_json()
+    assert detail["claimed_yen"] == sum(1_000 + n for n in range(50))
