@@ -523,3 +523,19 @@ def test_term_counter_equals_sum_of_payments(app, client, admin, member):
         incidents = s.execute(select(Incident.paid_yen).order_by(Incident.id)).scalars().all()
     assert counter == paid == 600_000
     assert incidents == [100_000, 200_000, 300_000]
+
+
+def test_coverage_answer_reads_the_term_counter_not_the_payments(app, client, admin, member):
+    """A payment row written behind the service's back moves nothing: the answer is the
+    counter on the term row (rule C3 without scanning history)."""
+    incident = report(client, admin, member["id"])
+    pay(client, admin, incident["id"], 1_000_000)
+    with app.app_context(), db.transaction() as s:
+        s.execute(text("INSERT INTO incident_payment (incident_id, term_id, amount_yen, paid_on, "
+                       "created_at) VALUES (:i, :t, 500000, :d, :c)"),
+                  {"i": incident["id"], "t": member["term"]["id"], "d": date(2026, 10, 2),
+                   "c": "2026-10-02 00:00:00"})
+        s.execute(text("UPDATE term SET aggregate_paid = 4000000 WHERE id = :t"),
+                  {"t": member["term"]["id"]})
+    answer = coverage(client, admin, member["id"])
+    assert (answer["aggregate_paid"], answer["aggregate_remaining"]) == (4_000_000, 6_000_000)
