@@ -36,8 +36,9 @@ def _pg_schema_url(base: str, schema: str) -> str:
     url = make_url(base)
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
-    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False)
+    # synchronous_commit=off: a throw-away test schema need not wait for fsync on commit.
+    options = f"-csearch_path={schema} -csynchronous_commit=off"
+    return url.update_query_dict({"options": options}).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -67,14 +68,10 @@ def db_url(request, tmp_path_factory) -> Iterator[str]:
 
 
 def _empty_all_tables(engine) -> None:
-    tables = list(reversed(SQLModel.metadata.sorted_tables))
+    """DELETE, children first (on PostgreSQL far cheaper than TRUNCATE for a few rows)."""
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture

@@ -25,6 +25,20 @@ MEMBER_READABLE = [
     "/api/v1/members/{member_id}/suppliers?active_on=" + ON,
     "/api/v1/members/{member_id}/suppliers/{registration_id}",
     "/api/v1/members/{member_id}/coverage?on=" + ON,
+    "/api/v1/incidents/{incident_id}",
+    "/api/v1/incidents/{incident_id}/costs",
+    "/api/v1/incidents/{incident_id}/payments",
+]
+
+# Writable by an administrator and by the member the ids belong to; others get 404 and
+# nothing changes.
+MEMBER_WRITABLE = [
+    ("POST", "/api/v1/incidents", lambda ids: {
+        "member_id": ids["member_id"], "occurred_on": ON, "discovered_on": ON,
+        "place": "Tokyo", "circumstances": "phishing", "cause": "leak", "victims": []}),
+    ("POST", "/api/v1/incidents/{incident_id}/costs", lambda ids: {
+        "category": "data_recovery", "amount_yen": 1000, "incurred_on": ON,
+        "description": "restore"}),
 ]
 
 # Administrators only: a member token gets 403 with its own ids and with anyone else's.
@@ -45,6 +59,12 @@ ADMIN_ONLY = [
     ("POST", "/api/v1/tokens", {"name": "escalate", "role": "admin"}),
     ("DELETE", "/api/v1/tokens/{token_id}", None),
     ("GET", "/api/v1/audit", None),
+    ("GET", "/api/v1/incidents/overdue", None),
+    ("PATCH", "/api/v1/incidents/{incident_id}", {"attack_occurred": False}),
+    ("PUT", "/api/v1/incidents/{incident_id}/documents",
+     {"documents": [{"code": "ア", "requested": True}]}),
+    ("POST", "/api/v1/incidents/{incident_id}/claim-complete", {"completed_on": ON}),
+    ("POST", "/api/v1/incidents/{incident_id}/payments", {"amount_yen": 1000, "paid_on": ON}),
 ]
 
 # Any token; the answer is limited to what the token may see.
@@ -52,6 +72,7 @@ ANY_TOKEN = [
     "/api/v1/program",
     "/api/v1/coverage-terms",
     "/api/v1/coverage?domain=" + SHARED + "&on=" + ON,
+    "/api/v1/incidents",
 ]
 
 
@@ -64,8 +85,14 @@ def world(client, admin, member_headers):
         reg = f.registration(client, admin, m["id"], SHARED, "2026-04-01")
         token = client.post("/api/v1/tokens", json={"name": key, "role": "member",
                                                     "member_id": m["id"]}, headers=admin)
+        incident = client.post("/api/v1/incidents", json={
+            "member_id": m["id"], "registration_id": reg["id"], "occurred_on": "2026-05-01",
+            "discovered_on": "2026-05-02", "place": "Osaka", "circumstances": "leak",
+            "cause": "leak", "victims": [{"name": "Taro", "address": "Osaka"}]}, headers=admin)
+        assert incident.status_code == 201, incident.get_json()
         ids[key] = {"member_id": m["id"], "term_id": m["term"]["id"],
-                    "registration_id": reg["id"], "token_id": token.get_json()["id"]}
+                    "registration_id": reg["id"], "token_id": token.get_json()["id"],
+                    "incident_id": incident.get_json()["id"]}
     ids["missing"] = {k: 999_999 for k in ids["a"]}
     return ids, member_headers(ids["a"]["member_id"])
 
@@ -118,7 +145,7 @@ def test_member_gets_404_for_another_members_ids(client, world, path):
     for swapped, mixed in _mixed_ids(ids, path):
         r = client.get(path.format(**mixed), headers=headers)
         assert r.status_code == 404, (swapped, mixed, r.get_json())
-        if mixed["member_id"] != ids["a"]["member_id"]:
+        if mixed.get("member_id") != ids["a"]["member_id"]:
             assert _anonymised(r) == _anonymised(missing)   # indistinguishable from "no such id"
 
 
@@ -151,6 +178,19 @@ def test_admin_may_do_admin_actions(client, admin, world, method, path, body):
     assert r.status_code in {200, 201, 204}, r.get_json()
 
 
+@pytest.mark.parametrize(("method", "path", "body"), MEMBER_WRITABLE,
+                         ids=[f"{m} {p}" for m, p, _ in MEMBER_WRITABLE])
+def test_member_writes_its_own_and_gets_404_for_anothers(client, admin, world, method, path,
+                                                         body):
+    ids, headers = world
+    before = _audit_size(client, admin)
+    r = client.open(path.format(**ids["b"]), method=method, json=body(ids["b"]), headers=headers)
+    assert r.status_code == 404, r.get_json()
+    assert _audit_size(client, admin) == before
+    r = client.open(path.format(**ids["a"]), method=method, json=body(ids["a"]), headers=headers)
+    assert r.status_code == 201, r.get_json()
+
+
 @pytest.mark.parametrize("path", ANY_TOKEN)
 def test_any_token_reads(client, admin, world, path):
     ids, headers = world
@@ -170,7 +210,7 @@ def test_coverage_shows_a_member_only_its_own_entries(client, admin, world):
 def test_every_route_is_in_the_matrix(app):
     """A new /api/v1 route must be classified above (one row) before it ships."""
     classified = {("GET", p.split("?")[0]) for p in MEMBER_READABLE + ANY_TOKEN}
-    classified |= {(m, p.split("?")[0]) for m, p, _ in ADMIN_ONLY}
+    classified |= {(m, p.split("?")[0]) for m, p, _ in ADMIN_ONLY + MEMBER_WRITABLE}
     routes = set()
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/"):
