@@ -2,7 +2,8 @@
 
 Each test run gets its own SQLite file and its own PostgreSQL schema (dropped at the end), so
 runs never collide. The schema is built once per run by the Alembic migrations (never
-``create_all``); before each test every table is emptied and the program defaults restored.
+``create_all``); the app is built once per backend; before each test every table is emptied,
+the program defaults restored and the app's settings reset.
 Any test that asks for ``app``/``client`` (or ``db_url``) runs once per backend.
 """
 
@@ -74,8 +75,9 @@ def _empty_all_tables(engine) -> None:
             conn.execute(table.delete())
 
 
-@pytest.fixture
-def app(db_url, tmp_path) -> Iterator[Flask]:
+@pytest.fixture(scope="session")
+def _shared_app(db_url, tmp_path_factory) -> Iterator[Flask]:
+    """One app per backend and run: building the API spec costs ~0.1 s, too much per test."""
     app = create_app({
         "ENV": "testing",
         "TESTING": True,
@@ -83,15 +85,24 @@ def app(db_url, tmp_path) -> Iterator[Flask]:
         "ENCRYPTION_KEY": TEST_KEY,
         "LOG_LEVEL": "WARNING",
     })
-    app.instance_path = str(tmp_path / "instance")
-    engine = app.extensions["groupcover.engine"]
-    _empty_all_tables(engine)
+    app.instance_path = str(tmp_path_factory.mktemp("instance"))
+    yield app
+    app.extensions["groupcover.engine"].dispose()
+
+
+@pytest.fixture
+def app(_shared_app) -> Iterator[Flask]:
+    """The app with empty tables, program defaults and its settings as they were at start."""
+    app = _shared_app
+    settings = dict(app.config)
+    _empty_all_tables(app.extensions["groupcover.engine"])
     with app.app_context():
         with db.transaction() as session:
             get_program(session)
             ensure_initial_terms(session)
         yield app
-    engine.dispose()
+    app.config.clear()
+    app.config.update(settings)
 
 
 @pytest.fixture
