@@ -4,6 +4,7 @@ from groupcover.audit import AuditEntry
 from groupcover.auth import ApiToken
 from groupcover.coverage.models import CoverageTerms
 from groupcover.db import Lease
+from groupcover.incidents.models import CostLine, Incident, Payment
 from groupcover.members.models import Member
 from groupcover.notices.models import Notice
 from groupcover.program.models import Program
@@ -13,10 +14,13 @@ from groupcover.terms.models import Term
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "CostLine",
     "CoverageTerms",
+    "Incident",
     "Lease",
     "Member",
     "Notice",
+    "Payment",
     "Program",
     "Registration",
     "Term",

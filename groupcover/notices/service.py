@@ -151,7 +151,7 @@ def publish(session: Session, change: Change, today: date) -> tuple[CoverageTerm
                    literal(0), literal(today),
                    literal(clock.now(), Notice.__table__.c.created_at.type))
             .where(_term_runs_on_or_after(change.effective_date))
-            .distinct(),
+            .distinct().order_by(Term.member_id),
         ).returning(Notice.id)
     ).all()
     audit.record(session, "coverage_terms.publish", "coverage_terms", version.id,

@@ -1,7 +1,7 @@
 """Notices of coverage-terms changes (issue 5): the outbox ``send-notices`` delivers.
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0006
 Create Date: 2026-11-24
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision = '0005'
-down_revision = '0001'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
