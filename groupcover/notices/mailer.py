@@ -13,9 +13,10 @@ import smtplib
 import ssl
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from datetime import timedelta
+from email.header import Header
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, parseaddr
 from enum import StrEnum
 from typing import Literal
 
@@ -75,17 +76,21 @@ def retry_delay(attempts: int, base: timedelta = timedelta(minutes=5)) -> timede
     return min(base * (2 ** max(attempts - 1, 0)), timedelta(days=1))
 
 
-def build_message(settings: SmtpSettings, mail: OutgoingMail) -> EmailMessage:
-    """A text/plain UTF-8 message with the notice's stable Message-ID."""
-    msg = EmailMessage()
-    msg["From"] = settings.mail_from
+def build_message(settings: SmtpSettings, mail: OutgoingMail) -> MIMEText:
+    """A text/plain UTF-8 (base64) message with the notice's stable Message-ID.
+
+    Built with the compat32 classes: several times cheaper than ``EmailMessage`` with the
+    default policy, which matters when a run sends thousands of letters.
+    """
+    msg = MIMEText(mail.body, "plain", "utf-8")
+    name, address = parseaddr(settings.mail_from)
+    msg["From"] = formataddr((name, address), charset="utf-8") if name else address
     msg["To"] = mail.to
-    msg["Subject"] = mail.subject
+    msg["Subject"] = Header(mail.subject, "utf-8")
     msg["Message-ID"] = message_id(mail.notice_id, settings.message_id_domain)
-    msg["Date"] = format_datetime(datetime.now(UTC))
+    msg["Date"] = formatdate(usegmt=True)
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Groupcover-Notice"] = str(mail.notice_id)
-    msg.set_content(mail.body, charset="utf-8", cte="base64")
     return msg
 
 

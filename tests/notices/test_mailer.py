@@ -190,3 +190,13 @@ def test_tls_modes_encrypt_then_log_in(tls_smtp_server, tls_files):
 
     assert outcomes(results) == [Outcome.ACCEPTED] * 2
     assert tls_smtp_server.handler.logins == [("mailer", "s3cret-pw")]
+
+
+def test_a_japanese_sender_name_arrives_intact(smtp_server):
+    sender = "団体サイバー保険 事務局 <notices@groupcover.example>"
+    settings = smtp_server.settings(mail_from=sender)
+
+    assert outcomes(send_all(settings, mails(1))) == [Outcome.ACCEPTED]
+    sender = smtp_server.handler.messages[0]["From"].addresses[0]
+    assert (sender.display_name, sender.addr_spec) == ("団体サイバー保険 事務局",
+                                                       "notices@groupcover.example")
