@@ -4,7 +4,9 @@ from groupcover.audit import AuditEntry
 from groupcover.auth import ApiToken
 from groupcover.coverage.models import CoverageTerms
 from groupcover.db import Lease
+from groupcover.incidents.models import CostLine, Incident, Payment
 from groupcover.members.models import Member
+from groupcover.notices.models import Notice
 from groupcover.program.models import Program
 from groupcover.suppliers.models import Registration
 from groupcover.terms.models import Term
@@ -12,9 +14,13 @@ from groupcover.terms.models import Term
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "CostLine",
     "CoverageTerms",
+    "Incident",
     "Lease",
     "Member",
+    "Notice",
+    "Payment",
     "Program",
     "Registration",
     "Term",

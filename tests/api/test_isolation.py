@@ -9,9 +9,14 @@ a new endpoint is one new row (``test_every_route_is_in_the_matrix`` says which 
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
+from sqlalchemy import select
 
+from groupcover import db
+from groupcover.notices import service as notice_service
+from groupcover.notices.models import Notice
 from tests import factories as f
 
 SHARED = "shared-logistics.example.jp"
@@ -25,7 +30,30 @@ MEMBER_READABLE = [
     "/api/v1/members/{member_id}/suppliers?active_on=" + ON,
     "/api/v1/members/{member_id}/suppliers/{registration_id}",
     "/api/v1/members/{member_id}/coverage?on=" + ON,
+    "/api/v1/notices/{notice_id}",
+    "/api/v1/incidents/{incident_id}",
+    "/api/v1/incidents/{incident_id}/costs",
+    "/api/v1/incidents/{incident_id}/payments",
 ]
+
+# Writable by an administrator and by the member the ids belong to; others get 404 and
+# nothing changes.
+MEMBER_WRITABLE = [
+    ("POST", "/api/v1/incidents", lambda ids: {
+        "member_id": ids["member_id"], "occurred_on": ON, "discovered_on": ON,
+        "place": "Tokyo", "circumstances": "phishing", "cause": "leak", "victims": []}),
+    ("POST", "/api/v1/incidents/{incident_id}/costs", lambda ids: {
+        "category": "data_recovery", "amount_yen": 1000, "incurred_on": ON,
+        "description": "restore"}),
+]
+
+# Only the member the ids belong to: others get 404, an administrator 403.
+MEMBER_ONLY = [
+    ("POST", "/api/v1/notices/{notice_id}/acknowledge", None),
+]
+
+CHANGE = {"effective_date": "2099-01-01", "per_incident_limit": 2_000_000,
+          "aggregate_limit": 8_000_000, "summary_ja": "変更", "summary_en": "change"}
 
 # Administrators only: a member token gets 403 with its own ids and with anyone else's.
 ADMIN_ONLY = [
@@ -45,6 +73,14 @@ ADMIN_ONLY = [
     ("POST", "/api/v1/tokens", {"name": "escalate", "role": "admin"}),
     ("DELETE", "/api/v1/tokens/{token_id}", None),
     ("GET", "/api/v1/audit", None),
+    ("POST", "/api/v1/coverage-terms", CHANGE),
+    ("POST", "/api/v1/coverage-terms/preview", CHANGE),
+    ("GET", "/api/v1/incidents/overdue", None),
+    ("PATCH", "/api/v1/incidents/{incident_id}", {"attack_occurred": False}),
+    ("PUT", "/api/v1/incidents/{incident_id}/documents",
+     {"documents": [{"code": "ア", "requested": True}]}),
+    ("POST", "/api/v1/incidents/{incident_id}/claim-complete", {"completed_on": ON}),
+    ("POST", "/api/v1/incidents/{incident_id}/payments", {"amount_yen": 1000, "paid_on": ON}),
 ]
 
 # Any token; the answer is limited to what the token may see.
@@ -52,6 +88,8 @@ ANY_TOKEN = [
     "/api/v1/program",
     "/api/v1/coverage-terms",
     "/api/v1/coverage?domain=" + SHARED + "&on=" + ON,
+    "/api/v1/notices",
+    "/api/v1/incidents",
 ]
 
 
@@ -64,8 +102,20 @@ def world(client, admin, member_headers):
         reg = f.registration(client, admin, m["id"], SHARED, "2026-04-01")
         token = client.post("/api/v1/tokens", json={"name": key, "role": "member",
                                                     "member_id": m["id"]}, headers=admin)
+        incident = client.post("/api/v1/incidents", json={
+            "member_id": m["id"], "registration_id": reg["id"], "occurred_on": "2026-05-01",
+            "discovered_on": "2026-05-02", "place": "Osaka", "circumstances": "leak",
+            "cause": "leak", "victims": [{"name": "Taro", "address": "Osaka"}]}, headers=admin)
+        assert incident.status_code == 201, incident.get_json()
         ids[key] = {"member_id": m["id"], "term_id": m["term"]["id"],
-                    "registration_id": reg["id"], "token_id": token.get_json()["id"]}
+                    "registration_id": reg["id"], "token_id": token.get_json()["id"],
+                    "incident_id": incident.get_json()["id"]}
+    with db.transaction() as session:  # a coverage change: one notice per member (issue 5)
+        notice_service.publish(session, notice_service.Change(
+            date(2026, 7, 1), 2_000_000, 8_000_000, "変更", "change"), date(2026, 4, 1))
+        for key in ("a", "b"):
+            ids[key]["notice_id"] = session.execute(select(Notice.id).where(
+                Notice.member_id == ids[key]["member_id"])).scalar_one()
     ids["missing"] = {k: 999_999 for k in ids["a"]}
     return ids, member_headers(ids["a"]["member_id"])
 
@@ -118,7 +168,7 @@ def test_member_gets_404_for_another_members_ids(client, world, path):
     for swapped, mixed in _mixed_ids(ids, path):
         r = client.get(path.format(**mixed), headers=headers)
         assert r.status_code == 404, (swapped, mixed, r.get_json())
-        if mixed["member_id"] != ids["a"]["member_id"]:
+        if mixed.get("member_id") != ids["a"]["member_id"]:
             assert _anonymised(r) == _anonymised(missing)   # indistinguishable from "no such id"
 
 
@@ -151,6 +201,34 @@ def test_admin_may_do_admin_actions(client, admin, world, method, path, body):
     assert r.status_code in {200, 201, 204}, r.get_json()
 
 
+@pytest.mark.parametrize(("method", "path", "body"), MEMBER_ONLY,
+                         ids=[f"{m} {p}" for m, p, _ in MEMBER_ONLY])
+def test_member_only_actions(client, admin, world, method, path, body):
+    ids, headers = world
+    missing = client.open(path.format(**ids["missing"]), method=method, json=body,
+                          headers=headers)
+    other = client.open(path.format(**ids["b"]), method=method, json=body, headers=headers)
+    assert missing.status_code == other.status_code == 404
+    assert _anonymised(other) == _anonymised(missing)
+    r = client.open(path.format(**ids["a"]), method=method, json=body, headers=admin)
+    assert r.status_code == 403
+    r = client.open(path.format(**ids["a"]), method=method, json=body, headers=headers)
+    assert r.status_code == 200, r.get_json()
+
+
+@pytest.mark.parametrize(("method", "path", "body"), MEMBER_WRITABLE,
+                         ids=[f"{m} {p}" for m, p, _ in MEMBER_WRITABLE])
+def test_member_writes_its_own_and_gets_404_for_anothers(client, admin, world, method, path,
+                                                         body):
+    ids, headers = world
+    before = _audit_size(client, admin)
+    r = client.open(path.format(**ids["b"]), method=method, json=body(ids["b"]), headers=headers)
+    assert r.status_code == 404, r.get_json()
+    assert _audit_size(client, admin) == before
+    r = client.open(path.format(**ids["a"]), method=method, json=body(ids["a"]), headers=headers)
+    assert r.status_code == 201, r.get_json()
+
+
 @pytest.mark.parametrize("path", ANY_TOKEN)
 def test_any_token_reads(client, admin, world, path):
     ids, headers = world
@@ -170,7 +248,8 @@ def test_coverage_shows_a_member_only_its_own_entries(client, admin, world):
 def test_every_route_is_in_the_matrix(app):
     """A new /api/v1 route must be classified above (one row) before it ships."""
     classified = {("GET", p.split("?")[0]) for p in MEMBER_READABLE + ANY_TOKEN}
-    classified |= {(m, p.split("?")[0]) for m, p, _ in ADMIN_ONLY}
+    classified |= {(m, p.split("?")[0])
+                   for m, p, _ in ADMIN_ONLY + MEMBER_WRITABLE + MEMBER_ONLY}
     routes = set()
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/"):
