@@ -110,7 +110,7 @@ def _authenticate() -> None:
         if hit is not None and now - hit[0] < ttl:
             g.principal = hit[1]
             return
-    row = db.session().connection().execute(_TOKEN_BY_HASH, {"token_hash": digest}).first()
+    row = db.connection().execute(_TOKEN_BY_HASH, {"token_hash": digest}).first()
     if row is None or row.revoked_at is not None:
         cache.pop(digest, None)
         raise Unauthorized("unknown or revoked token", field="Authorization", rule="auth_invalid")

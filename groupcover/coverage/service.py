@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, Select, bindparam, distinct, func, or_, select
+from sqlalchemy import Connection, Date, Select, bindparam, distinct, func, or_, select
 from sqlmodel import Session
 
 from groupcover.coverage.models import CoverageTerms
@@ -117,18 +117,26 @@ _SUPPLIER_COVERAGE = {False: _supplier_coverage_statement(False),
                       True: _supplier_coverage_statement(True)}
 
 
-def supplier_coverage(session: Session, domain: str, on: date,
+def _earliest_limits(conn: Connection) -> Limits:
+    """Before the first version took effect, its limits answer (see ``terms_in_force``)."""
+    versions = CoverageTerms.__table__
+    row = conn.execute(select(versions.c.per_incident_limit, versions.c.aggregate_limit)
+                       .order_by(versions.c.effective_date).limit(1)).one()
+    return Limits(row.per_incident_limit, row.aggregate_limit)
+
+
+def supplier_coverage(conn: Connection, domain: str, on: date,
                       member_id: int | None = None) -> list[SupplierCoverage]:
     """C1 + C2: one entry per member under which ``domain`` is insured on ``on``."""
     params = {"domain": domain, "on": on, "member_id": member_id}
     by_member: dict[int, list] = defaultdict(list)
-    for row in session.connection().execute(_SUPPLIER_COVERAGE[member_id is not None], params):
+    for row in conn.execute(_SUPPLIER_COVERAGE[member_id is not None], params):
         by_member[row.member_id].append(row)
     if not by_member:
         return []
     first_row = next(iter(by_member.values()))[0]
     limits = (Limits(first_row.per_incident_limit, first_row.aggregate_limit)
-              if first_row.per_incident_limit is not None else limits_on(session, on))
+              if first_row.per_incident_limit is not None else _earliest_limits(conn))
     result = []
     for rows in by_member.values():
         first = rows[0]
