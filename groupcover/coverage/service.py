@@ -88,6 +88,15 @@ class SupplierCoverage:
     aggregate_limit: int
     aggregate_remaining: int
 
+    def as_json(self) -> dict:
+        return {"member_id": self.member_id, "member_name": self.member_name,
+                "registration_id": self.registration_id,
+                "period_start": self.period_start.isoformat(),
+                "period_end": None if self.period_end is None else self.period_end.isoformat(),
+                "per_incident_limit": self.per_incident_limit,
+                "aggregate_limit": self.aggregate_limit,
+                "aggregate_remaining": self.aggregate_remaining}
+
 
 def _supplier_coverage_statement(for_one_member: bool) -> Select:
     """Registrations of ``:domain`` counting on ``:on``, each with its member's term running

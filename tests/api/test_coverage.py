@@ -77,3 +77,20 @@ def test_member_coverage(client, admin, two_members):
                         headers=admin).get_json()
     assert before["covered"] is False and before["period_start"] is None
     assert before["suppliers_covered"] == 0 and before["aggregate_remaining"] == 0
+
+
+def test_hand_built_answer_matches_the_documented_schema(client, admin, two_members):
+    """GET /coverage builds its JSON by hand for speed; it must equal the schema's dump."""
+    from datetime import date
+
+    from groupcover import db
+    from groupcover.coverage.schemas import DomainCoverageSchema
+    from groupcover.coverage.service import supplier_coverage
+
+    body = client.get(f"/api/v1/coverage?domain={SHARED}&on=2026-08-01", headers=admin).get_json()
+    with db.transaction(write=False) as session:
+        entries = supplier_coverage(session.connection(), SHARED, date(2026, 8, 1))
+        dumped = DomainCoverageSchema().dump({"domain": SHARED, "on": date(2026, 8, 1),
+                                              "covered": True, "coverages": entries})
+    assert body == dumped
+    assert len(body["coverages"]) == 2
