@@ -112,6 +112,6 @@ def _normalise_domain(value: str) -> str:
     if not host.isascii():
         host = host.encode("idna").decode("ascii")
     labels = host.split(".")
-    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+    if len(labels) < 2 or labels[-1].isdigit() or not all(_LABEL.match(x) for x in labels):
         raise ValueError(f"not a domain: {value!r}")
     return host
