@@ -1,0 +1,52 @@
+# groupcover — `make run` serves a demo on 127.0.0.1:8000, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+WORKERS ?= 2
+SEED_DEMO ?= 1
+# Dev server (auto-reload) instead of gunicorn: make run DEV=1
+DEV    ?= 0
+PYTEST_ARGS ?=
+
+.PHONY: install run migrate seed test lint bench clean
+
+$(BIN)/activate: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+migrate: install
+	$(FLASK) migrate
+
+seed: migrate
+	$(FLASK) seed-demo
+
+run: migrate
+ifeq ($(SEED_DEMO),1)
+	$(FLASK) seed-demo
+endif
+	@echo "Create a token:  $(FLASK) create-token --role admin --name you"
+	@echo "Swagger UI:      http://$(HOST):$(PORT)/api/docs"
+ifeq ($(DEV),1)
+	$(FLASK) run --host $(HOST) --port $(PORT) --debug
+else
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+endif
+
+test: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check groupcover integrations tests bench migrations wsgi.py
+
+bench: install
+	@ls bench/*.py | sed 's/^/run by hand: $(BIN)\/python /'
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

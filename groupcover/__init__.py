@@ -1,0 +1,61 @@
+"""groupcover: the system of record of a group cyber-insurance program.
+
+``create_app()`` reads as a list: settings, logging, database, auth, API and blueprints,
+error handlers, commands. Nothing happens at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify
+
+__all__ = ["create_app"]
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    from groupcover import auth, cli, db, errors, web
+    from groupcover.config import load_config
+
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, overrides)
+    app.json.ensure_ascii = False  # Japanese stays readable
+    _configure_logging(app)
+    db.init_app(app)
+    auth.init_app(app)
+    api = web.create_api(app)
+    for blueprint in _blueprints():
+        api.register_blueprint(blueprint)
+    errors.register_error_handlers(app)
+    cli.register(app)
+    app.add_url_rule("/healthz", "healthz", _healthz)
+    return app
+
+
+def _blueprints() -> list:
+    from groupcover.audit_api import blp as audit_blp
+    from groupcover.coverage.api import blp as coverage_blp
+    from groupcover.members.api import blp as members_blp
+    from groupcover.program.api import blp as program_blp
+    from groupcover.suppliers.api import blp as suppliers_blp
+    from groupcover.terms.api import blp as terms_blp
+    from groupcover.tokens_api import blp as tokens_blp
+
+    return [program_blp, members_blp, terms_blp, suppliers_blp, coverage_blp, tokens_blp,
+            audit_blp]
+
+
+def _healthz():
+    from groupcover import db
+
+    ok = db.ping(db.engine())
+    body = {"status": "ok" if ok else "degraded", "database": "ok" if ok else "error"}
+    return jsonify(body), 200 if ok else 503
+
+
+def _configure_logging(app: Flask) -> None:
+    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app.logger.setLevel(level)
+    logging.getLogger("alembic").setLevel(max(level, logging.WARNING))

@@ -1,0 +1,74 @@
+"""The audit trail: who changed what, when, with the values before and after.
+
+Services call ``record`` inside the same transaction as the change, so a change and its
+entry commit or vanish together. Secrets and personal data are never passed in: callers
+give ``snapshot(obj, exclude=...)`` of the fields that may be kept.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import g, has_request_context
+from sqlalchemy import JSON
+from sqlmodel import Field, Session, SQLModel
+
+from groupcover import db
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = db.utcnow_field(index=True)
+    actor: str = Field(max_length=250)
+    action: str = Field(max_length=100)
+    entity: str = Field(max_length=50, index=True)
+    entity_id: int | None = Field(default=None, index=True)
+    before: dict | None = Field(default=None, sa_type=JSON)
+    after: dict | None = Field(default=None, sa_type=JSON)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def snapshot(obj: Any, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The object's column values as JSON-safe data, without the excluded fields."""
+    return {
+        key: _jsonable(getattr(obj, key))
+        for key in obj.__class__.model_fields
+        if key not in exclude
+    }
+
+
+def current_actor(default: str = "system") -> str:
+    if has_request_context() and "principal" in g:
+        return g.principal.label
+    return g.get("actor", default) if has_request_context() else default
+
+
+def record(
+    session: Session,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    actor: str | None = None,
+) -> None:
+    """Add one audit entry to the session (committed with the change it describes)."""
+    session.add(
+        AuditEntry(
+            actor=actor or current_actor(),
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+        )
+    )

@@ -1,0 +1,126 @@
+"""Bearer tokens (hashed at rest), the two roles, and the current principal.
+
+A token is shown once when created; only its SHA-256 digest is stored. ``admin`` tokens see
+everything; a ``member`` token sees only its own member company's data, and another member's
+objects answer 404 so that their existence is not revealed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from flask import Flask, g, request
+from sqlalchemy import select
+from sqlmodel import Field, Session, SQLModel
+
+from groupcover import db
+from groupcover.errors import Forbidden, NotFound, Unauthorized
+
+Role = Literal["admin", "member"]
+ROLES: tuple[str, ...] = ("admin", "member")
+TOKEN_PREFIX = "gc_"
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = db.utcnow_field()
+    revoked_at: datetime | None = Field(default=None, sa_type=db.UTCDateTime)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    token_id: int
+    name: str
+    role: str
+    member_id: int | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def label(self) -> str:
+        """How the audit trail names this actor (never the token itself)."""
+        return f"{self.role}:{self.name}#{self.token_id}"
+
+
+def hash_token(plain: str) -> str:
+    return hashlib.sha256(plain.encode("utf-8")).hexdigest()
+
+
+def create_token(
+    session: Session, *, role: str, name: str, member_id: int | None
+) -> tuple[ApiToken, str]:
+    """Store a new token; return it with its plain value (the only time that exists)."""
+    from groupcover.members.models import Member
+
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if role == "member" and (member_id is None or session.get(Member, member_id) is None):
+        raise NotFound("member", member_id, field="member_id")
+    if role == "admin" and member_id is not None:
+        raise ValueError("an admin token belongs to no member")
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(name=name, role=role, member_id=member_id, token_hash=hash_token(plain))
+    session.add(row)
+    session.flush()
+    return row, plain
+
+
+def _authenticate() -> None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, plain = header.partition(" ")
+    if scheme.lower() != "bearer" or not plain.strip():
+        raise Unauthorized("a bearer token is required", field="Authorization",
+                           rule="auth_required")
+    row = db.session().execute(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(plain.strip()))
+    ).scalar_one_or_none()
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("unknown or revoked token", field="Authorization", rule="auth_invalid")
+    g.principal = Principal(row.id, row.name, row.role, row.member_id)
+
+
+def init_app(app: Flask) -> None:
+    """Every ``/api/v1`` request needs a valid bearer token."""
+
+    @app.before_request
+    def _require_token() -> None:
+        if request.path.startswith("/api/v1/") or request.path == "/api/v1":
+            _authenticate()
+
+
+def current() -> Principal:
+    return g.principal
+
+
+def require_admin() -> Principal:
+    """403 for anyone but an administrator."""
+    principal = current()
+    if not principal.is_admin:
+        raise Forbidden("administrators only", field=None, rule="admin_only")
+    return principal
+
+
+def require_member_access(member_id: int, entity: str = "member") -> Principal:
+    """Admins pass; a member passes for its own id; anyone else gets 404 (not 403)."""
+    principal = current()
+    if not principal.is_admin and principal.member_id != member_id:
+        raise NotFound(entity, member_id)
+    return principal
+
+
+def visible_member_id() -> int | None:
+    """None for an admin (sees all), else the member id every query must be limited to."""
+    principal = current()
+    return None if principal.is_admin else principal.member_id

@@ -1,0 +1,52 @@
+"""Flask commands: thin wrappers that parse, call a service and print."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from groupcover import auth, db
+
+
+def register(app: Flask) -> None:
+    for command in (migrate_command, seed_demo_command, create_token_command):
+        app.cli.add_command(command)
+
+
+@click.command("migrate")
+def migrate_command() -> None:
+    """Bring the database to the newest schema (Alembic)."""
+    from groupcover.migrate import upgrade
+
+    upgrade(db.engine())
+    click.echo("database is at the newest schema")
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Create the demo program: members, terms, suppliers (idempotent)."""
+    from groupcover.demo import seed_demo
+
+    with db.transaction() as session:
+        added = seed_demo(session)
+    click.echo(f"demo program ready ({added} member(s) added)")
+
+
+@click.command("create-token")
+@click.option("--role", type=click.Choice(auth.ROLES), required=True)
+@click.option("--name", required=True, help="who the token is for (shown in the audit trail)")
+@click.option("--member", "member_id", type=int, help="member company id (role member)")
+def create_token_command(role: str, name: str, member_id: int | None) -> None:
+    """Print a new token as the last line; only its hash is stored."""
+    if role == "member" and member_id is None:
+        raise click.UsageError("--member is required for a member token")
+    if role == "admin" and member_id is not None:
+        raise click.UsageError("an admin token belongs to no member: drop --member")
+    try:
+        with db.transaction() as session:
+            _row, plain = auth.create_token(session, role=role, name=name, member_id=member_id)
+    except Exception as exc:  # a NotFound for an unknown member, mostly
+        current_app.logger.debug("create-token failed", exc_info=True)
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{role} token for {name!r} (store it now; it is not shown again):")
+    click.echo(plain)

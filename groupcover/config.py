@@ -1,0 +1,95 @@
+"""The one place settings come from.
+
+Defaults below, then the TOML file named by ``GROUPCOVER_CONFIG``, then ``GROUPCOVER_<KEY>``
+environment variables, then the overrides a caller (a test) passes. Validated once at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cryptography.fernet import Fernet
+from flask import Flask
+
+EXAMPLE_ENCRYPTION_KEY = "change-me-to-a-fernet-key-generated-with-cryptography"
+
+DEFAULTS: dict[str, Any] = {
+    "ENV": "development",
+    "DATABASE_URL": None,  # becomes sqlite:///<instance>/groupcover.db
+    "TIMEZONE": "Asia/Tokyo",
+    "ENCRYPTION_KEY": None,
+    "VENDOR_API_URL": "http://127.0.0.1:8001",
+    "SMTP_HOST": "127.0.0.1",
+    "SMTP_PORT": 1025,
+    "MAIL_FROM": "groupcover@localhost",
+    "LOG_LEVEL": "INFO",
+    "DB_POOL_SIZE": 5,
+}
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message names it."""
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
+    """Fill ``app.config`` from defaults, file, environment and overrides, then validate."""
+    app.config.from_mapping(DEFAULTS)
+    path = os.environ.get("GROUPCOVER_CONFIG")
+    if path:
+        if not Path(path).is_file():
+            raise ConfigError(f"GROUPCOVER_CONFIG names {path!r}, which is not a file")
+        app.config.from_file(path, load=tomllib.load, text=False)
+    app.config.from_prefixed_env("GROUPCOVER", loads=_loads)
+    app.config.from_mapping(overrides or {})
+    _validate(app)
+
+
+def _loads(value: str) -> Any:
+    """Environment values: integers become int, everything else stays a string."""
+    return int(value) if value.isdigit() else value
+
+
+def _validate(app: Flask) -> None:
+    cfg = app.config
+    production = cfg["ENV"] == "production"
+    if not cfg["DATABASE_URL"]:
+        if production:
+            raise ConfigError("DATABASE_URL must be set in production")
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        cfg["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'groupcover.db'}"
+    try:
+        ZoneInfo(cfg["TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"TIMEZONE {cfg['TIMEZONE']!r} is not an IANA time zone") from exc
+    try:
+        cfg["SMTP_PORT"] = int(cfg["SMTP_PORT"])
+    except (TypeError, ValueError) as exc:
+        raise ConfigError("SMTP_PORT must be a whole number") from exc
+    cfg["ENCRYPTION_KEY"] = _encryption_key(app, production)
+
+
+def _encryption_key(app: Flask, production: bool) -> str:
+    """The Fernet key; outside production one is generated once and kept under instance/."""
+    key = app.config["ENCRYPTION_KEY"]
+    if key == EXAMPLE_ENCRYPTION_KEY:
+        raise ConfigError("ENCRYPTION_KEY is the example value: generate a real key")
+    if not key:
+        if production:
+            raise ConfigError("ENCRYPTION_KEY must be set in production")
+        key_file = Path(app.instance_path) / "encryption.key"
+        if not key_file.exists():
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(Fernet.generate_key().decode())
+            key_file.chmod(0o600)
+        key = key_file.read_text().strip()
+    try:
+        Fernet(key)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(
+            "ENCRYPTION_KEY is not a valid Fernet key (32 url-safe base64 bytes)"
+        ) from exc
+    return key

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from groupcover import auth, db
+from groupcover.coverage import service
+from groupcover.coverage.schemas import (
+    CoverageQuerySchema,
+    CoverageTermsSchema,
+    DomainCoverageSchema,
+    MemberCoverageSchema,
+    OnQuerySchema,
+)
+from groupcover.program.service import program_today
+from groupcover.suppliers.service import parse_domain
+from groupcover.web import Blueprint, paginate_query
+
+blp = Blueprint("coverage", __name__, url_prefix="/api/v1",
+                description="Is this supplier covered on this date, under whom, with what left.")
+
+
+@blp.route("/coverage")
+class CoverageView(MethodView):
+    @blp.arguments(CoverageQuerySchema, location="query")
+    @blp.response(200, DomainCoverageSchema)
+    def get(self, query):
+        """Coverage of a supplier on a day: one entry per member insuring it (C1, C2).
+
+        A member token sees only its own entries."""
+        session = db.session()
+        domain = parse_domain(query["domain"])
+        on = query.get("on") or program_today(session)
+        coverages = service.supplier_coverage(session, domain, on, auth.visible_member_id())
+        return {"domain": domain, "on": on, "covered": bool(coverages), "coverages": coverages}
+
+
+@blp.route("/members/<int:member_id>/coverage")
+class MemberCoverageView(MethodView):
+    @blp.arguments(OnQuerySchema, location="query")
+    @blp.response(200, MemberCoverageSchema)
+    def get(self, query, member_id):
+        """The member's own coverage period and limits on a day (C1, C3)."""
+        auth.require_member_access(member_id)
+        session = db.session()
+        return service.member_coverage(session, member_id,
+                                       query.get("on") or program_today(session))
+
+
+@blp.route("/coverage-terms")
+class CoverageTermsView(MethodView):
+    @blp.response(200, CoverageTermsSchema(many=True))
+    @blp.paginated()
+    def get(self, pagination_parameters):
+        """The coverage-terms versions (補償内容), oldest first (any token)."""
+        return paginate_query(db.session(), service.terms_versions_query(),
+                              pagination_parameters)

@@ -1,0 +1,208 @@
+"""Engine, a session per request or job, the transaction rule, locks and leases.
+
+One request, one transaction: the request's session is committed after a successful response
+and rolled back otherwise (``init_app``). Jobs use ``transaction()``.
+
+SQLite: every connection runs in WAL mode with foreign keys on; a transaction that writes
+starts with ``BEGIN IMMEDIATE`` so that check-then-write (overlap, limits) is serialised
+across processes. PostgreSQL: services lock rows with ``SELECT … FOR UPDATE`` (``for_update``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app, g, request
+from sqlalchemy import DateTime, Engine, create_engine, delete, event, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import Select
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, Session, SQLModel
+
+from groupcover import clock
+
+_writing: ContextVar[bool] = ContextVar("groupcover_writing", default=False)
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class UTCDateTime(TypeDecorator):
+    """An instant stored in UTC and always returned time-zone aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored: pass an aware instant")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow_field(**kwargs: Any) -> Any:
+    """A created/updated instant column, filled with the program clock's now."""
+    return Field(default_factory=lambda: clock.now(), sa_type=UTCDateTime, **kwargs)
+
+
+def make_engine(url: str, pool_size: int = 5) -> Engine:
+    """An engine with the per-dialect settings this module's docstring describes."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size * 2)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, below
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def for_update(session: Session, stmt: Select) -> Select:
+    """Lock the selected rows until commit (PostgreSQL); SQLite writers are already serial."""
+    return stmt.with_for_update() if is_postgres(session) else stmt
+
+
+def init_app(app: Flask) -> None:
+    """Create the engine and tie one session (one transaction) to each request."""
+    app.extensions["groupcover.engine"] = make_engine(
+        app.config["DATABASE_URL"], int(app.config["DB_POOL_SIZE"])
+    )
+
+    @app.before_request
+    def _mark_writes() -> None:
+        if request.method not in _SAFE_METHODS:
+            g._writing_token = _writing.set(True)
+
+    @app.after_request
+    def _commit(response: Any) -> Any:
+        session = g.pop("db_session", None)
+        if session is not None:
+            try:
+                if response.status_code < 400:
+                    session.commit()
+                else:
+                    session.rollback()
+            except IntegrityError:
+                session.rollback()
+                from groupcover.errors import error_response
+
+                body, status = error_response(
+                    409, "the change conflicts with existing data", field=None, rule="integrity"
+                )
+                return body, status
+            finally:
+                session.close()
+        return response
+
+    @app.teardown_request
+    def _cleanup(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.rollback()
+            session.close()
+        token = g.pop("_writing_token", None)
+        if token is not None:
+            _writing.reset(token)
+
+
+def engine() -> Engine:
+    return current_app.extensions["groupcover.engine"]
+
+
+def session() -> Session:
+    """The current request's session (opened on first use)."""
+    if "db_session" not in g:
+        g.db_session = Session(engine(), expire_on_commit=False)
+    return g.db_session
+
+
+@contextmanager
+def transaction(bind: Engine | None = None, *, write: bool = True) -> Iterator[Session]:
+    """A session for a job or command: committed when the block ends, rolled back on error."""
+    token = _writing.set(write)
+    try:
+        with Session(bind or engine(), expire_on_commit=False) as s:
+            try:
+                yield s
+                s.commit()
+            except BaseException:
+                s.rollback()
+                raise
+    finally:
+        _writing.reset(token)
+
+
+class Lease(SQLModel, table=True):
+    """A named lease with expiry: one holder at a time across hosts; a crash lets it lapse."""
+
+    __tablename__ = "lease"
+
+    name: str = Field(primary_key=True, max_length=100)
+    holder: str = Field(max_length=200)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+def acquire_lease(bind: Engine, name: str, holder: str, ttl: timedelta) -> bool:
+    """Take (or renew) lease ``name`` for ``holder``; False when someone else holds it."""
+    now = clock.now()
+    with transaction(bind) as s:
+        taken = s.execute(
+            update(Lease)
+            .where(Lease.name == name)
+            .where((Lease.expires_at < now) | (Lease.holder == holder))
+            .values(holder=holder, expires_at=now + ttl)
+        ).rowcount
+        if taken:
+            return True
+        if s.get(Lease, name) is not None:
+            return False
+    try:
+        with transaction(bind) as s:
+            s.add(Lease(name=name, holder=holder, expires_at=now + ttl))
+        return True
+    except IntegrityError:
+        return False
+
+
+def release_lease(bind: Engine, name: str, holder: str) -> None:
+    """Give the lease back, if ``holder`` still holds it."""
+    with transaction(bind) as s:
+        s.execute(delete(Lease).where(Lease.name == name).where(Lease.holder == holder))
+
+
+def ping(bind: Engine) -> bool:
+    """True when the database answers."""
+    try:
+        with bind.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001 - health check reports any failure as "error"
+        return False

@@ -1,0 +1,1 @@
+"""Member companies (加入企業): the subscribers of the Supplier Support Pack."""

@@ -1,0 +1,89 @@
+"""Enrolment of member companies (加入企業) and their vendor credential."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.sql import Select
+from sqlmodel import Session
+
+from groupcover import audit, clock, crypto
+from groupcover.errors import Conflict, NotFound, RuleViolation
+from groupcover.members.models import Member
+from groupcover.rules.corporate_number import is_valid_corporate_number
+
+_PRIVATE = ("vendor_credential",)
+
+
+def get_member(session: Session, member_id: int) -> Member:
+    member = session.get(Member, member_id)
+    if member is None:
+        raise NotFound("member", member_id)
+    return member
+
+
+def list_members_query(name: str | None = None, vendor_account_id: str | None = None) -> Select:
+    stmt = select(Member).order_by(Member.id)
+    if name:
+        stmt = stmt.where(func.lower(Member.name).contains(name.lower()))
+    if vendor_account_id:
+        stmt = stmt.where(Member.vendor_account_id == vendor_account_id)
+    return stmt
+
+
+def _validate(session: Session, values: dict[str, Any], member_id: int | None = None) -> None:
+    number = values.get("corporate_number")
+    if number is not None and not is_valid_corporate_number(number):
+        raise RuleViolation(
+            "corporate_number must be 13 digits whose first digit is the check digit",
+            field="corporate_number", rule="corporate_number_check_digit",
+        )
+    account = values.get("vendor_account_id")
+    if account is not None:
+        other = session.execute(
+            select(Member.id).where(Member.vendor_account_id == account)
+        ).scalar_one_or_none()
+        if other is not None and other != member_id:
+            raise Conflict(
+                f"vendor_account_id {account!r} belongs to another member",
+                field="vendor_account_id", rule="vendor_account_id_unique", member_id=other,
+            )
+
+
+def create_member(session: Session, values: dict[str, Any]) -> Member:
+    """Enrol a member company."""
+    _validate(session, values)
+    member = Member(**values)
+    session.add(member)
+    session.flush()
+    audit.record(session, "member.create", "member", member.id,
+                 after=audit.snapshot(member, exclude=_PRIVATE))
+    return member
+
+
+def update_member(session: Session, member: Member, changes: dict[str, Any]) -> Member:
+    _validate(session, changes, member.id)
+    before = audit.snapshot(member, exclude=_PRIVATE)
+    for key, value in changes.items():
+        setattr(member, key, value)
+    member.updated_at = clock.now()
+    session.flush()
+    audit.record(session, "member.update", "member", member.id, before=before,
+                 after=audit.snapshot(member, exclude=_PRIVATE))
+    return member
+
+
+def set_vendor_credential(session: Session, member: Member, token: str) -> None:
+    """Store the member's vendor API token encrypted; the audit trail notes only the fact."""
+    had = member.vendor_credential is not None
+    member.vendor_credential = crypto.encrypt(token)
+    member.updated_at = clock.now()
+    session.flush()
+    audit.record(session, "member.vendor_credential.set", "member", member.id,
+                 before={"has_vendor_credential": had}, after={"has_vendor_credential": True})
+
+
+def vendor_credential(member: Member) -> str | None:
+    """The member's vendor API token in clear, for the sync job only."""
+    return None if member.vendor_credential is None else crypto.decrypt(member.vendor_credential)

@@ -1,0 +1,21 @@
+"""Every table, imported in one place so that Alembic and the tests see the whole schema."""
+
+from groupcover.audit import AuditEntry
+from groupcover.auth import ApiToken
+from groupcover.coverage.models import CoverageTerms
+from groupcover.db import Lease
+from groupcover.members.models import Member
+from groupcover.program.models import Program
+from groupcover.suppliers.models import Registration
+from groupcover.terms.models import Term
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "CoverageTerms",
+    "Lease",
+    "Member",
+    "Program",
+    "Registration",
+    "Term",
+]

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from groupcover import auth, db
+from groupcover.members.service import get_member
+from groupcover.terms import service
+from groupcover.terms.schemas import CancelSchema, TermSchema
+from groupcover.web import Blueprint
+
+blp = Blueprint("terms", __name__, url_prefix="/api/v1/members/<int:member_id>/terms",
+                description="Subscription terms (利用期間) = coverage periods (補償期間).")
+
+
+@blp.route("")
+class TermsView(MethodView):
+    @blp.response(200, TermSchema(many=True))
+    @blp.paginated()
+    def get(self, member_id, pagination_parameters):
+        """List a member's terms, oldest first (administrators, or that member)."""
+        auth.require_member_access(member_id)
+        session = db.session()
+        get_member(session, member_id)
+        terms = service.member_terms(session, member_id)
+        pagination_parameters.item_count = len(terms)
+        first = pagination_parameters.first_item
+        return terms[first:first + pagination_parameters.page_size]
+
+    @blp.arguments(TermSchema)
+    @blp.response(201, TermSchema)
+    def post(self, values, member_id):
+        """Give the member a term; both days inclusive (administrators)."""
+        auth.require_admin()
+        return service.create_term(db.session(), member_id, values["start_date"],
+                                   values["end_date"])
+
+
+@blp.route("/<int:term_id>/cancel")
+class CancelView(MethodView):
+    @blp.arguments(CancelSchema)
+    @blp.response(200, TermSchema)
+    def post(self, values, member_id, term_id):
+        """Cancel a term: it ends after ``last_day`` (administrators)."""
+        auth.require_admin()
+        return service.cancel_term(db.session(), member_id, term_id, values["last_day"])

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+
+class TermSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    member_id = fields.Integer(dump_only=True)
+    start_date = fields.Date(required=True, metadata={"description": "first covered day"})
+    end_date = fields.Date(required=True, metadata={"description": "last covered day (inclusive)"})
+    last_day = fields.Date(dump_only=True, allow_none=True,
+                           metadata={"description": "last covered day after a cancellation"})
+    period_start = fields.Date(dump_only=True, attribute="start_date")
+    period_end = fields.Date(dump_only=True)
+    cancelled = fields.Function(lambda t: t.last_day is not None, dump_only=True)
+    aggregate_paid = fields.Integer(dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+
+
+class CancelSchema(Schema):
+    last_day = fields.Date(required=True,
+                           metadata={"description": "the last covered day; inside the term"})

@@ -1,0 +1,104 @@
+"""flask-smorest glue: the Api with our error body, a Blueprint whose malformed input is a
+400 naming the field, and list pagination (``page`` from 1, ``page_size`` ≤ 500)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask_smorest
+from flask import Flask
+from flask_smorest.pagination import PaginationParameters
+from sqlalchemy import func, select
+from sqlalchemy.sql import Select
+from sqlmodel import Session
+from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import HTTPException
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+
+
+class _Parser(FlaskParser):
+    """Body/query that does not fit the schema is malformed: 400, not 422."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = _Parser()
+
+    def paginated(self):
+        """Lists: ``page`` from 1, ``page_size`` default 50, at most 500, X-Pagination header."""
+        return self.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+
+
+class Api(flask_smorest.Api):
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        messages = data.get("messages") or {}
+        field, errors = None, {}
+        for location in ("json", "query", "path", "headers", "form"):
+            if location in messages:
+                errors = messages[location]
+                if isinstance(errors, dict):
+                    field = next(iter(errors), None)
+                else:  # the body as a whole: not JSON, or not an object
+                    errors = {"_body": list(errors)}
+                break
+        body: dict[str, Any] = {
+            "code": error.code,
+            "status": error.name,
+            "message": data.get("message") or _first_message(errors, field) or error.description,
+            "field": field,
+            "rule": "schema" if messages else "http",
+            "errors": errors or {"_schema": [error.description]},
+        }
+        headers = data.get("headers", {})
+        return body, error.code, headers
+
+
+def _first_message(errors: dict, field: str | None) -> str | None:
+    if not errors:
+        return None
+    key = field or next(iter(errors))
+    messages = errors[key]
+    first = messages[0] if isinstance(messages, list) and messages else messages
+    return f"{key}: {first}" if field else str(first)
+
+
+def paginate_query(
+    session: Session, stmt: Select, pagination: PaginationParameters
+) -> list[Any]:
+    """Run ``stmt`` for one page and tell the paginator the total."""
+    pagination.item_count = session.execute(
+        select(func.count()).select_from(stmt.order_by(None).subquery())
+    ).scalar_one()
+    return list(
+        session.execute(stmt.limit(pagination.page_size).offset(pagination.first_item)).scalars()
+    )
+
+
+def create_api(app: Flask) -> Api:
+    app.config.setdefault("API_TITLE", "groupcover")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("OPENAPI_SWAGGER_UI_PATH", "docs")
+    app.config.setdefault(
+        "OPENAPI_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
+    )
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "info": {
+                "description": "System of record for the Supplier Support Pack group "
+                "cyber-insurance program. Authenticate with `Authorization: Bearer <token>`."
+            },
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+            },
+            "security": [{"bearerAuth": []}],
+        },
+    )
+    return Api(app)

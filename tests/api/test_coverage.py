@@ -1,0 +1,79 @@
+"""GET /coverage and /members/{id}/coverage: rules C1, C2 and the limits in force (C3)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import factories as f
+
+SHARED = "shared-logistics.example.jp"
+
+
+@pytest.fixture
+def two_members(client, admin):
+    """Two members whose terms differ, both registering the same supplier (C2)."""
+    a = f.insured_member(client, admin, "2026-04-01", "2027-03-31")
+    b = f.insured_member(client, admin, "2026-07-01", "2027-06-30")
+    ra = f.registration(client, admin, a["id"], SHARED, "2026-05-15")
+    rb = f.registration(client, admin, b["id"], "https://www." + SHARED.upper() + "/", "2026-01-01")
+    return a, b, ra, rb
+
+
+@pytest.mark.parametrize(
+    ("on", "members"),
+    [
+        ("2026-05-14", []),                 # a: registered the next day; b: term not begun
+        ("2026-05-15", ["a"]),              # a: first day of registration, inside a's term
+        ("2026-06-30", ["a"]),              # b's term starts tomorrow
+        ("2026-07-01", ["a", "b"]),         # b registered before its term: from term start
+        ("2027-03-31", ["a", "b"]),         # a's last term day (inclusive)
+        ("2027-04-01", ["b"]),              # a's term over, no renewal
+        ("2027-06-30", ["b"]),
+        ("2027-07-01", []),
+    ],
+)
+def test_supplier_under_two_members(client, admin, two_members, on, members):
+    a, b, ra, rb = two_members
+    ids = {"a": a["id"], "b": b["id"]}
+    r = client.get(f"/api/v1/coverage?domain={SHARED}&on={on}", headers=admin)
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["domain"] == SHARED and body["on"] == on
+    assert body["covered"] is bool(members)
+    assert [c["member_id"] for c in body["coverages"]] == [ids[m] for m in members]
+
+
+def test_coverage_entry_fields(client, admin, two_members):
+    a, b, ra, rb = two_members
+    body = client.get(f"/api/v1/coverage?domain={SHARED}&on=2026-08-01", headers=admin).get_json()
+    entry_a, entry_b = body["coverages"]
+    assert entry_a == {
+        "member_id": a["id"], "member_name": a["name"], "registration_id": ra["id"],
+        "period_start": "2026-05-15", "period_end": "2027-03-31",
+        "per_incident_limit": 3_000_000, "aggregate_limit": 10_000_000,
+        "aggregate_remaining": 10_000_000,
+    }
+    assert entry_b["period_start"] == "2026-07-01" and entry_b["period_end"] == "2027-06-30"
+
+
+def test_member_token_sees_only_its_own_entries(client, admin, two_members, member_headers):
+    a, b, _, _ = two_members
+    body = client.get(f"/api/v1/coverage?domain={SHARED}&on=2026-08-01",
+                      headers=member_headers(b["id"])).get_json()
+    assert [c["member_id"] for c in body["coverages"]] == [b["id"]]
+
+
+def test_member_coverage(client, admin, two_members):
+    a, *_ = two_members
+    body = client.get(f"/api/v1/members/{a['id']}/coverage?on=2026-05-15",
+                      headers=admin).get_json()
+    assert body == {
+        "member_id": a["id"], "on": "2026-05-15", "covered": True, "term_id": a["term"]["id"],
+        "period_start": "2026-04-01", "period_end": "2027-03-31",
+        "per_incident_limit": 3_000_000, "aggregate_limit": 10_000_000, "aggregate_paid": 0,
+        "aggregate_remaining": 10_000_000, "suppliers_covered": 1,
+    }
+    before = client.get(f"/api/v1/members/{a['id']}/coverage?on=2026-03-31",
+                        headers=admin).get_json()
+    assert before["covered"] is False and before["period_start"] is None
+    assert before["suppliers_covered"] == 0 and before["aggregate_remaining"] == 0
