@@ -8,12 +8,14 @@ member no longer registers it, from the day the approval last changed.
 
 from __future__ import annotations
 
-import re
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from groupcover.rules.domains import normalise_domain
 
 REMOVED_STATUSES = frozenset({"REJECTED", "ARCHIVED"})
 
@@ -72,18 +74,26 @@ def map_supplier(record: Mapping[str, Any], tz: ZoneInfo) -> VendorSupplier:
 def supplier_domain(record: Mapping[str, Any]) -> str | None:
     """``primary_domain`` when it is a domain, else the first asset that is one.
 
-    Assets may also hold IP ranges or junk; skipping those keeps one odd asset from making
-    the supplier unmappable.
+    Assets may also hold IP addresses, ranges or junk; skipping those keeps one odd asset from
+    making the supplier unmappable.
     """
     assets = record.get("assets")
     candidates = [record.get("primary_domain"), *(assets if isinstance(assets, list) else [])]
     for candidate in candidates:
-        if isinstance(candidate, str):
+        if isinstance(candidate, str) and not _is_ip(candidate):
             try:
-                return _normalise_domain(candidate)
+                return normalise_domain(candidate)
             except ValueError:
                 continue
     return None
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _local_date(value: Any, tz: ZoneInfo) -> date | None:
@@ -97,21 +107,3 @@ def _local_date(value: Any, tz: ZoneInfo) -> date | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(tz).date()
-
-
-_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
-_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
-
-
-def _normalise_domain(value: str) -> str:
-    host = _SCHEME.sub("", value.strip().lower())
-    host = re.split(r"[/?#]", host, maxsplit=1)[0].rpartition("@")[2]
-    host = re.sub(r":\d*$", "", host).rstrip(".")
-    if host.startswith("www."):
-        host = host[4:]
-    if not host.isascii():
-        host = host.encode("idna").decode("ascii")
-    labels = host.split(".")
-    if len(labels) < 2 or labels[-1].isdigit() or not all(_LABEL.match(x) for x in labels):
-        raise ValueError(f"not a domain: {value!r}")
-    return host
