@@ -11,6 +11,9 @@ from groupcover import auth, db
 def register(app: Flask) -> None:
     for command in (migrate_command, seed_demo_command, create_token_command):
         app.cli.add_command(command)
+    from groupcover.sync.cli import sync_suppliers_command
+
+    app.cli.add_command(sync_suppliers_command)
 
 
 @click.command("migrate")

@@ -7,6 +7,7 @@ from groupcover.db import Lease
 from groupcover.members.models import Member
 from groupcover.program.models import Program
 from groupcover.suppliers.models import Registration
+from groupcover.sync.models import SyncAccountResult, SyncRun
 from groupcover.terms.models import Term
 
 __all__ = [
@@ -17,5 +18,7 @@ __all__ = [
     "Member",
     "Program",
     "Registration",
+    "SyncAccountResult",
+    "SyncRun",
     "Term",
 ]
