@@ -578,7 +578,9 @@ class StubServer:
             host, port, create_stub_app(state), threaded=True, request_handler=handler
         )
         self.url = f"http://{host}:{self.server.server_port}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def start(self) -> StubServer:
         if not self._thread.is_alive():
