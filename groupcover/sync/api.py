@@ -36,6 +36,9 @@ class SyncRunsView(MethodView):
         """Start a sync run in the background (administrators); poll it by id."""
         principal = auth.require_admin()
         settings = service.SyncSettings.from_config(current_app.config)
+        # The run takes its lease and records itself in transactions of its own; end this
+        # request's (on SQLite, a write request holds the database's write lock).
+        db.session().commit()
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         return service.start_in_background(app, settings, values["mode"], principal.label)
 

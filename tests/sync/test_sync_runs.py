@@ -31,8 +31,13 @@ def _today(freeze) -> None:
 
 def add(state: StubState, account: str, sid: str, domain: str, **extra) -> None:
     extra.setdefault("insert_ts", "2026-04-01T03:00:00Z")
-    state.add_supplier(account, supplier_id=sid, name=extra.pop("name", sid.upper()),
-                       primary_domain=domain, **extra)
+    state.add_supplier(
+        account,
+        supplier_id=sid,
+        name=extra.pop("name", sid.upper()),
+        primary_domain=domain,
+        **extra,
+    )
 
 
 def audit_count() -> int:
@@ -42,9 +47,7 @@ def audit_count() -> int:
 
 def results(run_id: int) -> dict[str, SyncAccountResult]:
     with db.transaction(write=False) as session:
-        return {
-            r.vendor_account_id: r for r in service.run_results(session, run_id)
-        }
+        return {r.vendor_account_id: r for r in service.run_results(session, run_id)}
 
 
 def test_first_run_pages_through_every_supplier(stub_state, enrol, sync) -> None:
@@ -52,26 +55,39 @@ def test_first_run_pages_through_every_supplier(stub_state, enrol, sync) -> None
     seed = StubState()
     seed_accounts(seed, 1, 1050, seed=3)
     for record in seed.suppliers("acct-0000"):
-        stub_state.add_supplier("acct-a", **{k: v for k, v in record.items()
-                                             if k not in ("id", "approval")},
-                                supplier_id=record["id"], status=record["approval"]["status"],
-                                update_ts=record["approval"]["update_ts"])
+        stub_state.add_supplier(
+            "acct-a",
+            **{k: v for k, v in record.items() if k not in ("id", "approval")},
+            supplier_id=record["id"],
+            status=record["approval"]["status"],
+            update_ts=record["approval"]["update_ts"],
+        )
     run = sync()
     assert (run.status, run.pages, run.accounts, run.accounts_failed) == ("succeeded", 11, 1, 0)
     rows = registrations(a.member_id)
     assert len(rows) == run.created == 1050
     assert {row[0] for row in rows} == {s["id"] for s in stub_state.suppliers("acct-a")}
     assert all(row[1] == row[1].lower() and not row[1].startswith("www.") for row in rows)
-    removed = [s for s in stub_state.suppliers("acct-a")
-               if s["approval"]["status"] in ("REJECTED", "ARCHIVED")]
+    removed = [
+        s
+        for s in stub_state.suppliers("acct-a")
+        if s["approval"]["status"] in ("REJECTED", "ARCHIVED")
+    ]
     assert removed and sum(row[4] is not None for row in rows) == len(removed)
 
 
 def test_registration_fields_and_removal_day(stub_state, enrol, sync) -> None:
     a = enrol("acct-a")
     add(stub_state, "acct-a", "s1", "https://www.Alpha.example/", insert_ts="2026-03-31T15:30:00Z")
-    add(stub_state, "acct-a", "s2", "beta.example", status="REJECTED",
-        insert_ts="2026-01-05T00:00:00Z", update_ts="2026-05-31T16:00:00Z")
+    add(
+        stub_state,
+        "acct-a",
+        "s2",
+        "beta.example",
+        status="REJECTED",
+        insert_ts="2026-01-05T00:00:00Z",
+        update_ts="2026-05-31T16:00:00Z",
+    )
     sync()
     assert registrations(a.member_id) == [
         ("s1", "alpha.example", "S1", date(2026, 4, 1), None),
@@ -83,14 +99,23 @@ def test_a_second_run_with_no_change_writes_nothing(stub_state, enrol, sync) -> 
     a = enrol("acct-a")
     seed_accounts(stub_state, 1, 120, seed=5, prefix="other")
     for n in range(30):
-        add(stub_state, "acct-a", f"s{n}", f"d{n}.example",
-            status=("APPROVED", "REJECTED", "ARCHIVED")[n % 3])
+        add(
+            stub_state,
+            "acct-a",
+            f"s{n}",
+            f"d{n}.example",
+            status=("APPROVED", "REJECTED", "ARCHIVED")[n % 3],
+        )
     first = sync()
     before, audits = registrations(a.member_id), audit_count()
     second = sync()
     assert first.created == 30
     assert (second.status, second.created, second.updated, second.deregistered) == (
-        "succeeded", 0, 0, 0)
+        "succeeded",
+        0,
+        0,
+        0,
+    )
     assert registrations(a.member_id) == before
     assert audit_count() == audits
 
@@ -113,13 +138,15 @@ def test_the_same_supplier_under_two_members(client, admin, stub_state, enrol, s
     add(stub_state, "acct-a", "x1", "logistics.example.jp")
     add(stub_state, "acct-b", "y9", "https://logistics.example.jp/contact")
     sync()
-    body = client.get("/api/v1/coverage?domain=logistics.example.jp&on=2026-06-10",
-                      headers=admin).get_json()
+    body = client.get(
+        "/api/v1/coverage?domain=logistics.example.jp&on=2026-06-10", headers=admin
+    ).get_json()
     assert sorted(c["member_id"] for c in body["coverages"]) == [a.member_id, b.member_id]
     stub_state.remove_supplier("acct-b", "y9")
     sync()
-    body = client.get("/api/v1/coverage?domain=logistics.example.jp&on=2026-06-10",
-                      headers=admin).get_json()
+    body = client.get(
+        "/api/v1/coverage?domain=logistics.example.jp&on=2026-06-10", headers=admin
+    ).get_json()
     assert [c["member_id"] for c in body["coverages"]] == [a.member_id]
 
 
@@ -131,7 +158,8 @@ def test_a_domain_change_updates_and_is_audited(stub_state, enrol, sync) -> None
     run = sync()
     assert run.updated == 1
     assert registrations(a.member_id) == [
-        ("s1", "new-name.example", "New KK", date(2026, 4, 1), None)]
+        ("s1", "new-name.example", "New KK", date(2026, 4, 1), None)
+    ]
     with db.transaction(write=False) as session:
         entry = session.execute(
             select(AuditEntry).where(AuditEntry.action == "registration.sync_update")
@@ -231,9 +259,7 @@ def test_an_unfinished_walk_changes_nothing(stub_state, enrol, sync, fault) -> N
     assert results(run.id)["acct-a"].status == "failed"
 
 
-def test_the_hour_long_block_fails_the_account_without_hammering(
-    stub_state, enrol, sync
-) -> None:
+def test_the_hour_long_block_fails_the_account_without_hammering(stub_state, enrol, sync) -> None:
     a = enrol("acct-a")
     for n in range(500):
         add(stub_state, "acct-a", f"a{n}", f"a{n}.example")
@@ -285,8 +311,12 @@ def test_bad_token_fails_and_is_never_logged(stub_state, enrol, sync, caplog) ->
 
 @pytest.mark.parametrize(
     "fault",
-    [dict(kind="server_error", times=2), dict(kind="reset", times=2),
-     dict(kind="rate_limit", retry_after=1), dict(kind="cursor_expired", times=1)],
+    [
+        dict(kind="server_error", times=2),
+        dict(kind="reset", times=2),
+        dict(kind="rate_limit", retry_after=1),
+        dict(kind="cursor_expired", times=1),
+    ],
     ids=["5xx", "reset", "short Retry-After", "cursor expires once"],
 )
 def test_transient_faults_are_survived(stub_state, enrol, sync, fault) -> None:
@@ -312,10 +342,15 @@ def test_unknown_accounts_and_members_without_credential_are_reported(
     run = sync()
     by_account = results(run.id)
     assert run.status == "succeeded"
-    assert (by_account["acct-lonely"].status, by_account["acct-lonely"].reason,
-            by_account["acct-lonely"].member_id) == ("skipped", "no_credential", lonely.member_id)
+    assert (
+        by_account["acct-lonely"].status,
+        by_account["acct-lonely"].reason,
+        by_account["acct-lonely"].member_id,
+    ) == ("skipped", "no_credential", lonely.member_id)
     assert (by_account["acct-nobody"].status, by_account["acct-nobody"].reason) == (
-        "skipped", "unknown_account")
+        "skipped",
+        "unknown_account",
+    )
 
 
 def test_only_one_run_at_a_time(sync_app, stub_state, enrol, sync) -> None:
