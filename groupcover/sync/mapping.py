@@ -89,6 +89,9 @@ def supplier_domain(record: Mapping[str, Any]) -> str | None:
 
 
 def _is_ip(value: str) -> bool:
+    value = value.strip()
+    if not (value[:1].isdigit() or value.count(":") > 1):
+        return False  # neither IPv4 nor IPv6: skip the (slow) parse
     try:
         ipaddress.ip_network(value.strip(), strict=False)
     except ValueError:

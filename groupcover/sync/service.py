@@ -63,6 +63,7 @@ log = logging.getLogger(__name__)
 
 LEASE_NAME = "sync-suppliers"
 VENDOR_BLOCK = timedelta(hours=1)
+RESULT_BATCH = 200
 _REASONS: tuple[tuple[type[VendorError], str], ...] = (
     (AuthFailed, "auth_failed"),
     (RateLimited, "rate_limited"),
@@ -268,15 +269,29 @@ def _execute(
     lease_ttl = timedelta(seconds=settings.lease_seconds)
     renewed = time.monotonic()
     lease_lost = False
-    for walk in _walks(accounts, settings, tz):
-        if not lease_lost and time.monotonic() - renewed > settings.lease_seconds / 3:
-            lease_lost = not db.acquire_lease(engine, LEASE_NAME, holder, lease_ttl)
-            renewed = time.monotonic()
-        if lease_lost:
-            walk.error = RuntimeError("the sync lease expired and was taken by another runner")
-        result = _record_walk(engine, run_id, walk, run_day, actor)
-        _count(totals, result, walked=True)
-        log.info("sync run %s: %s", run_id, account_line(result, walk.account.label))
+    unwritten: list[SyncAccountResult] = []
+    try:
+        for walk in _walks(accounts, settings, tz):
+            if not lease_lost and time.monotonic() - renewed > settings.lease_seconds / 3:
+                lease_lost = not db.acquire_lease(engine, LEASE_NAME, holder, lease_ttl)
+                renewed = time.monotonic()
+            if lease_lost:
+                walk.error = RuntimeError("the sync lease expired and was taken by another runner")
+            result = _record_walk(engine, run_id, walk, run_day, actor, unwritten)
+            _count(totals, result, walked=True)
+            log.info("sync run %s: %s", run_id, account_line(result, walk.account.label))
+            if len(unwritten) >= RESULT_BATCH:
+                _save_results(engine, unwritten)
+    finally:
+        _save_results(engine, unwritten)
+
+
+def _save_results(engine: Engine, results: list[SyncAccountResult]) -> None:
+    """Store account results that no registration change carried, in one transaction."""
+    if results:
+        with db.transaction(engine) as session:
+            session.add_all(results)
+        results.clear()
 
 
 def _accounts(
@@ -436,9 +451,15 @@ def _map_page(walk: _Walk, page: list[dict[str, Any]], tz: ZoneInfo) -> None:
 
 
 def _record_walk(
-    engine: Engine, run_id: int, walk: _Walk, run_day: date, actor: str
+    engine: Engine,
+    run_id: int,
+    walk: _Walk,
+    run_day: date,
+    actor: str,
+    unwritten: list[SyncAccountResult],
 ) -> SyncAccountResult:
-    """Apply a complete walk and record the account's result, in one transaction."""
+    """Apply a complete walk; its result is stored with the changes, or else queued in
+    ``unwritten`` (an account with nothing to change costs one read)."""
     account = walk.account
     result = SyncAccountResult(
         run_id=run_id,
@@ -455,12 +476,8 @@ def _record_walk(
         result.message = f"{walk.unreadable_count} supplier record(s) without domain or insert_ts"
     if walk.error is None:
         try:
-            with db.transaction(engine) as session:
-                plan = _apply(session, account.member_id, walk, run_day, actor)
-                result.created = len(plan.creates)
-                result.updated = len(plan.renames)
-                result.deregistered = len(plan.deregistrations)
-                session.add(result)
+            if not _apply(engine, walk, run_day, actor, result):
+                unwritten.append(result)
             return result
         except Exception as exc:
             log.exception("sync run %s: applying %s failed", run_id, account.label)
@@ -471,8 +488,7 @@ def _record_walk(
     if isinstance(walk.error, RateLimited):
         wait_for = walk.error.retry_after
         result.retry_at = clock.now() + (timedelta(seconds=wait_for) if wait_for else VENDOR_BLOCK)
-    with db.transaction(engine) as session:
-        session.add(result)
+    unwritten.append(result)
     return result
 
 
@@ -483,9 +499,28 @@ def _failure(error: Exception) -> tuple[str, str]:
     return "error", f"{type(error).__name__}: {error}"
 
 
-def _apply(session: Session, member_id: int, walk: _Walk, run_day: date, actor: str) -> Plan:
-    """Diff the walk against the member's registrations: one query, bulk writes."""
-    lock_member(session, member_id)
+def _apply(
+    engine: Engine, walk: _Walk, run_day: date, actor: str, result: SyncAccountResult
+) -> bool:
+    """Diff the walk against the member's registrations; write (with ``result``) only if
+    something changed. Returns whether it wrote."""
+    member_id = walk.account.member_id
+    with db.transaction(engine, write=False) as session:
+        if _plan(session, member_id, walk, run_day).empty:
+            return False
+    with db.transaction(engine) as session:
+        lock_member(session, member_id)
+        plan = _plan(session, member_id, walk, run_day)  # again, now that writers wait
+        _write(session, member_id, plan, actor)
+        result.created = len(plan.creates)
+        result.updated = len(plan.renames)
+        result.deregistered = len(plan.deregistrations)
+        session.add(result)
+    return True
+
+
+def _plan(session: Session, member_id: int, walk: _Walk, run_day: date) -> Plan:
+    """One query for the member's vendor-linked registrations, then the pure diff."""
     rows = session.execute(
         select(
             Registration.id,
@@ -496,9 +531,11 @@ def _apply(session: Session, member_id: int, walk: _Walk, run_day: date, actor: 
             Registration.deregistered_on,
         ).where(Registration.member_id == member_id, Registration.vendor_supplier_id.is_not(None))
     ).all()
-    plan = plan_changes((Existing(*row) for row in rows), walk.suppliers, walk.unreadable, run_day)
-    if plan.empty:
-        return plan
+    return plan_changes((Existing(*row) for row in rows), walk.suppliers, walk.unreadable, run_day)
+
+
+def _write(session: Session, member_id: int, plan: Plan, actor: str) -> None:
+    """Bulk INSERT/UPDATE of the plan, with one audit entry per registration touched."""
     now = clock.now()
     entries: list[dict[str, Any]] = []
     if plan.creates:
@@ -565,7 +602,6 @@ def _apply(session: Session, member_id: int, walk: _Walk, run_day: date, actor: 
             for d in plan.deregistrations
         ]
     audit.record_many(session, entries, actor=actor)
-    return plan
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:

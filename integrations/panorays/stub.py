@@ -113,6 +113,7 @@ class StubState:
         self._faults: list[Fault] = []
         self._requests: dict[str, int] = {}
         self._counter = 0
+        self._json_cache: dict[int, tuple[dict[str, Any], str]] = {}
 
     # -- accounts and data -------------------------------------------------------------
 
@@ -191,12 +192,14 @@ class StubState:
     def remove_supplier(self, account_id: str, supplier_id: str) -> None:
         """Delete a supplier outright: it simply stops appearing in the list."""
         with self._lock:
-            del self._accounts[account_id].suppliers[supplier_id]
+            record = self._accounts[account_id].suppliers.pop(supplier_id)
+            self._json_cache.pop(id(record), None)
 
     def update_supplier(self, account_id: str, supplier_id: str, **fields: Any) -> dict[str, Any]:
         """Change top-level fields (``name``, ``primary_domain``, ``assets`` ...)."""
         with self._lock:
             record = self._accounts[account_id].suppliers[supplier_id]
+            self._json_cache.pop(id(record), None)
             for key, value in fields.items():
                 if key == "primary_domain" and value is None:
                     record.pop(key, None)
@@ -212,6 +215,7 @@ class StubState:
             raise ValueError(f"unknown approval status {status!r}")
         with self._lock:
             record = self._accounts[account_id].suppliers[supplier_id]
+            self._json_cache.pop(id(record), None)
             record["approval"] = {
                 **record["approval"],
                 "status": status,
@@ -300,34 +304,57 @@ class StubState:
             account = self._by_token.get(_bearer(authorization) or "")
             return account is not None and self._fire("reset", account, False) is not None
 
-    def answer(self, authorization: str | None, args: dict[str, str]) -> tuple[int, Any, dict]:
-        """Decide the answer to one ``GET /v2/suppliers``: (status, JSON body, headers)."""
+    def answer(self, authorization: str | None, args: dict[str, str]) -> tuple[int, str, dict]:
+        """The answer to one ``GET /v2/suppliers``: (status, JSON text, headers).
+
+        Serialised under the lock, so a concurrent change never shows half-done."""
         with self._lock:
-            account = self._by_token.get(_bearer(authorization) or "")
-            if account is None:
-                return 401, {"message": "Unauthorized"}, {}
-            self._requests[account.account_id] = self._requests.get(account.account_id, 0) + 1
-            limited = self._rate_limit(account.token)
-            if limited is not None:
-                return limited
-            next_token = args.get("next_token") or None
-            fault = self._fire("rate_limit", account, next_token is not None)
-            if fault is not None:
-                headers = {}
-                if fault.retry_after is not None:
-                    headers["Retry-After"] = str(fault.retry_after)
-                return 429, {"message": "Too Many Requests"}, headers
-            fault = self._fire("server_error", account, next_token is not None)
-            if fault is not None:
-                return fault.status, {"message": "Internal error"}, {}
-            visible = [
-                s
-                for s in account.suppliers.values()
-                if self.list_archived or s["approval"]["status"] != "ARCHIVED"
-            ]
-            if self.bare_array or account.account_id in self.bare_array_accounts:
-                return 200, copy.deepcopy(visible), {}
-            return self._page(account, visible, args, next_token)
+            status, body, headers = self._decide(authorization, args)
+            return status, self._dumps(body), headers
+
+    def _dumps(self, body: Any) -> str:
+        """JSON text of an answer; each record's text is cached until the record changes
+        (the fake must not be the bottleneck of the sync benchmark)."""
+        if isinstance(body, list):
+            return "[" + ",".join(map(self._record_json, body)) + "]"
+        if isinstance(body, dict) and isinstance(body.get("data"), list):
+            rest = json.dumps({k: v for k, v in body.items() if k != "data"})
+            data = ",".join(map(self._record_json, body["data"]))
+            return '{"data": [' + data + "], " + rest[1:]
+        return json.dumps(body)
+
+    def _record_json(self, record: dict[str, Any]) -> str:
+        cached = self._json_cache.get(id(record))
+        if cached is None:
+            cached = self._json_cache[id(record)] = (record, json.dumps(record))
+        return cached[1]
+
+    def _decide(self, authorization: str | None, args: dict[str, str]) -> tuple[int, Any, dict]:
+        account = self._by_token.get(_bearer(authorization) or "")
+        if account is None:
+            return 401, {"message": "Unauthorized"}, {}
+        self._requests[account.account_id] = self._requests.get(account.account_id, 0) + 1
+        limited = self._rate_limit(account.token)
+        if limited is not None:
+            return limited
+        next_token = args.get("next_token") or None
+        fault = self._fire("rate_limit", account, next_token is not None)
+        if fault is not None:
+            headers = {}
+            if fault.retry_after is not None:
+                headers["Retry-After"] = str(fault.retry_after)
+            return 429, {"message": "Too Many Requests"}, headers
+        fault = self._fire("server_error", account, next_token is not None)
+        if fault is not None:
+            return fault.status, {"message": "Internal error"}, {}
+        visible = [
+            s
+            for s in account.suppliers.values()
+            if self.list_archived or s["approval"]["status"] != "ARCHIVED"
+        ]
+        if self.bare_array or account.account_id in self.bare_array_accounts:
+            return 200, visible, {}
+        return self._page(account, visible, args, next_token)
 
     def _page(
         self, account: _Account, visible: list[dict], args: dict[str, str], next_token: str | None
@@ -349,7 +376,7 @@ class StubState:
                 return 400, {"code": "INVALID_NEXT_TOKEN", "message": "next_token expired"}, {}
             offset = cursor.offset
         step = max(1, limit - self.page_shortfall)
-        data = copy.deepcopy(visible[offset : offset + step])
+        data = visible[offset : offset + step]
         has_next = offset + step < len(visible)
         body: dict[str, Any] = {"data": data, "has_next": has_next, "has_previous": offset > 0}
         if has_next:
@@ -485,7 +512,7 @@ def create_stub_app(state: StubState) -> Flask:
         if state.latency:
             time.sleep(state.latency)
         status, body, headers = state.answer(request.headers.get("Authorization"), request.args)
-        response = Response(json.dumps(body), status=status, mimetype="application/json")
+        response = Response(body, status=status, mimetype="application/json")
         response.headers.update(headers)
         return response
 
