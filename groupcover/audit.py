@@ -84,4 +84,4 @@ def record_many(
     if not entries:
         return
     base = {"at": clock.now(), "actor": actor or current_actor(), "before": None, "after": None}
-    session.execute(insert(AuditEntry), [{**base, **entry} for entry in entries])
+    session.execute(insert(AuditEntry.__table__), [{**base, **entry} for entry in entries])

@@ -10,9 +10,10 @@ A run, in order:
    (429) is not contacted again before the block ends (``full`` tries every account);
 3. walks the accounts on a thread pool (``SYNC_CONCURRENCY`` at a time, each token throttled
    by the client); each walk is read to the end before anything is decided from it;
-4. applies each finished walk in this thread, in its own transaction: one query for the
-   member's registrations, the pure plan (``groupcover.sync.plan``), bulk writes and bulk
-   audit entries. An account whose walk failed is recorded as failed and left as it was;
+4. applies finished walks in this thread, a batch (whatever finished meanwhile) per
+   transaction: the members locked, their registrations read in one query, each account
+   diffed by the pure plan (``groupcover.sync.plan``), bulk writes and bulk audit entries.
+   An account whose walk failed is recorded as failed and left as it was;
 5. records the totals and the status, and gives the lease back.
 """
 
@@ -46,7 +47,6 @@ from groupcover.suppliers.models import Registration
 from groupcover.sync.mapping import UnmappableSupplier, VendorSupplier, map_supplier
 from groupcover.sync.models import SyncAccountResult, SyncRun
 from groupcover.sync.plan import Existing, Plan, plan_changes
-from groupcover.terms.service import lock_member
 from integrations.panorays.client import (
     AuthFailed,
     CursorExpired,
@@ -63,7 +63,7 @@ log = logging.getLogger(__name__)
 
 LEASE_NAME = "sync-suppliers"
 VENDOR_BLOCK = timedelta(hours=1)
-RESULT_BATCH = 200
+IN_FLIGHT = 4
 _REASONS: tuple[tuple[type[VendorError], str], ...] = (
     (AuthFailed, "auth_failed"),
     (RateLimited, "rate_limited"),
@@ -269,29 +269,18 @@ def _execute(
     lease_ttl = timedelta(seconds=settings.lease_seconds)
     renewed = time.monotonic()
     lease_lost = False
-    unwritten: list[SyncAccountResult] = []
-    try:
-        for walk in _walks(accounts, settings, tz):
-            if not lease_lost and time.monotonic() - renewed > settings.lease_seconds / 3:
-                lease_lost = not db.acquire_lease(engine, LEASE_NAME, holder, lease_ttl)
-                renewed = time.monotonic()
-            if lease_lost:
-                walk.error = RuntimeError("the sync lease expired and was taken by another runner")
-            result = _record_walk(engine, run_id, walk, run_day, actor, unwritten)
+    for batch in _walk_batches(accounts, settings, tz):
+        if not lease_lost and time.monotonic() - renewed > settings.lease_seconds / 3:
+            lease_lost = not db.acquire_lease(engine, LEASE_NAME, holder, lease_ttl)
+            renewed = time.monotonic()
+        if lease_lost:
+            for walk in batch:
+                walk.error = RuntimeError("the sync lease expired and another runner took it")
+        for walk, result in zip(
+            batch, _apply_batch(engine, run_id, batch, run_day, actor), strict=True
+        ):
             _count(totals, result, walked=True)
             log.info("sync run %s: %s", run_id, account_line(result, walk.account.label))
-            if len(unwritten) >= RESULT_BATCH:
-                _save_results(engine, unwritten)
-    finally:
-        _save_results(engine, unwritten)
-
-
-def _save_results(engine: Engine, results: list[SyncAccountResult]) -> None:
-    """Store account results that no registration change carried, in one transaction."""
-    if results:
-        with db.transaction(engine) as session:
-            session.add_all(results)
-        results.clear()
 
 
 def _accounts(
@@ -379,16 +368,21 @@ def _blocked_members(session: Session) -> dict[int, datetime]:
     return {member_id: retry_at for member_id, retry_at in rows}
 
 
-def _walks(accounts: list[_Account], settings: SyncSettings, tz: ZoneInfo) -> Iterator[_Walk]:
-    """Finished walks as they finish; at most twice the pool size in flight, so memory is
-    bounded while this thread writes."""
+def _walk_batches(
+    accounts: list[_Account], settings: SyncSettings, tz: ZoneInfo
+) -> Iterator[list[_Walk]]:
+    """Finished walks, as batches of whatever finished while the caller was writing.
+
+    At most ``IN_FLIGHT × concurrency`` accounts are queued or held, so memory stays bounded
+    however slow the database is; batches grow when it is slow, which is when batching pays.
+    """
     throttle = _throttle(settings.requests_per_minute)
     queue = iter(accounts)
     with ThreadPoolExecutor(settings.concurrency, thread_name_prefix="sync-walk") as pool:
         pending: set[Future[_Walk]] = set()
 
         def fill() -> None:
-            while len(pending) < 2 * settings.concurrency:
+            while len(pending) < IN_FLIGHT * settings.concurrency:
                 account = next(queue, None)
                 if account is None:
                     return
@@ -398,8 +392,7 @@ def _walks(accounts: list[_Account], settings: SyncSettings, tz: ZoneInfo) -> It
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             fill()
-            for future in done:
-                yield future.result()
+            yield [future.result() for future in done]
 
 
 def _walk(account: _Account, settings: SyncSettings, tz: ZoneInfo, throttle: Throttle) -> _Walk:
@@ -450,16 +443,39 @@ def _map_page(walk: _Walk, page: list[dict[str, Any]], tz: ZoneInfo) -> None:
         walk.suppliers[supplier.vendor_supplier_id] = supplier
 
 
-def _record_walk(
-    engine: Engine,
-    run_id: int,
-    walk: _Walk,
-    run_day: date,
-    actor: str,
-    unwritten: list[SyncAccountResult],
-) -> SyncAccountResult:
-    """Apply a complete walk; its result is stored with the changes, or else queued in
-    ``unwritten`` (an account with nothing to change costs one read)."""
+def _apply_batch(
+    engine: Engine, run_id: int, walks: list[_Walk], run_day: date, actor: str
+) -> list[SyncAccountResult]:
+    """Apply the complete walks of a batch and store every result, in one transaction.
+
+    If the batch fails to write, each account is tried alone, so one bad account does not
+    fail the others.
+    """
+    results = [_result(run_id, walk) for walk in walks]
+    try:
+        with db.transaction(engine) as session:
+            _apply_walks(
+                session,
+                [(w, r) for w, r in zip(walks, results, strict=True) if w.error is None],
+                run_day,
+                actor,
+            )
+            session.add_all(results)
+        return results
+    except Exception as exc:
+        if len(walks) > 1:
+            return [
+                r for walk in walks for r in _apply_batch(engine, run_id, [walk], run_day, actor)
+            ]
+        log.exception("sync run %s: applying %s failed", run_id, walks[0].account.label)
+        walks[0].error = exc
+    result = _result(run_id, walks[0])
+    with db.transaction(engine) as session:
+        session.add(result)
+    return [result]
+
+
+def _result(run_id: int, walk: _Walk) -> SyncAccountResult:
     account = walk.account
     result = SyncAccountResult(
         run_id=run_id,
@@ -474,21 +490,13 @@ def _record_walk(
     )
     if walk.unreadable_count:
         result.message = f"{walk.unreadable_count} supplier record(s) without domain or insert_ts"
-    if walk.error is None:
-        try:
-            if not _apply(engine, walk, run_day, actor, result):
-                unwritten.append(result)
-            return result
-        except Exception as exc:
-            log.exception("sync run %s: applying %s failed", run_id, account.label)
-            walk.error = exc
-            result.created = result.updated = result.deregistered = 0
-    result.status = "failed"
-    result.reason, result.message = _failure(walk.error)
-    if isinstance(walk.error, RateLimited):
-        wait_for = walk.error.retry_after
-        result.retry_at = clock.now() + (timedelta(seconds=wait_for) if wait_for else VENDOR_BLOCK)
-    unwritten.append(result)
+    if walk.error is not None:
+        result.status = "failed"
+        result.reason, result.message = _failure(walk.error)
+        if isinstance(walk.error, RateLimited):
+            wait_for = walk.error.retry_after
+            delay = timedelta(seconds=wait_for) if wait_for else VENDOR_BLOCK
+            result.retry_at = clock.now() + delay
     return result
 
 
@@ -499,46 +507,59 @@ def _failure(error: Exception) -> tuple[str, str]:
     return "error", f"{type(error).__name__}: {error}"
 
 
-def _apply(
-    engine: Engine, walk: _Walk, run_day: date, actor: str, result: SyncAccountResult
-) -> bool:
-    """Diff the walk against the member's registrations; write (with ``result``) only if
-    something changed. Returns whether it wrote."""
-    member_id = walk.account.member_id
-    with db.transaction(engine, write=False) as session:
-        if _plan(session, member_id, walk, run_day).empty:
-            return False
-    with db.transaction(engine) as session:
-        lock_member(session, member_id)
-        plan = _plan(session, member_id, walk, run_day)  # again, now that writers wait
-        _write(session, member_id, plan, actor)
-        result.created = len(plan.creates)
-        result.updated = len(plan.renames)
-        result.deregistered = len(plan.deregistrations)
-        session.add(result)
-    return True
+def _apply_walks(
+    session: Session,
+    walks: list[tuple[_Walk, SyncAccountResult]],
+    run_day: date,
+    actor: str,
+) -> None:
+    """Diff each walk against its member's registrations and write the differences.
 
-
-def _plan(session: Session, member_id: int, walk: _Walk, run_day: date) -> Plan:
-    """One query for the member's vendor-linked registrations, then the pure diff."""
-    rows = session.execute(
+    The members are locked (so manual changes wait), their vendor-linked registrations read
+    in one query, each diffed by the pure plan, and all writes of the batch sent in bulk.
+    """
+    if not walks:
+        return
+    member_ids = sorted(walk.account.member_id for walk, _ in walks)
+    session.execute(
+        db.for_update(session, select(Member.id).where(Member.id.in_(member_ids)))
+    ).all()
+    existing: dict[int, list[Existing]] = {member_id: [] for member_id in member_ids}
+    for member_id, *columns in session.execute(
         select(
+            Registration.member_id,
             Registration.id,
             Registration.vendor_supplier_id,
             Registration.domain,
             Registration.name,
             Registration.registered_on,
             Registration.deregistered_on,
-        ).where(Registration.member_id == member_id, Registration.vendor_supplier_id.is_not(None))
-    ).all()
-    return plan_changes((Existing(*row) for row in rows), walk.suppliers, walk.unreadable, run_day)
+        ).where(
+            Registration.member_id.in_(member_ids), Registration.vendor_supplier_id.is_not(None)
+        )
+    ):
+        existing[member_id].append(Existing(*columns))
+    plans = []
+    for walk, result in walks:
+        plan = plan_changes(
+            existing[walk.account.member_id], walk.suppliers, walk.unreadable, run_day
+        )
+        result.created = len(plan.creates)
+        result.updated = len(plan.renames)
+        result.deregistered = len(plan.deregistrations)
+        plans.append((walk.account.member_id, plan))
+    _write(session, plans, actor)
 
 
-def _write(session: Session, member_id: int, plan: Plan, actor: str) -> None:
-    """Bulk INSERT/UPDATE of the plan, with one audit entry per registration touched."""
+def _write(session: Session, plans: list[tuple[int, Plan]], actor: str) -> None:
+    """Bulk INSERT/UPDATE of the plans. The audit trail gets one entry per registration
+    updated or deregistered, and one per member listing the registrations created."""
     now = clock.now()
+    creates: list[dict[str, Any]] = []
+    renames: list[dict[str, Any]] = []
+    deregistrations: list[dict[str, Any]] = []
     entries: list[dict[str, Any]] = []
-    if plan.creates:
+    for member_id, plan in plans:
         values = [
             {
                 "member_id": member_id,
@@ -553,54 +574,53 @@ def _write(session: Session, member_id: int, plan: Plan, actor: str) -> None:
             }
             for new in plan.creates
         ]
-        ids = session.scalars(
-            insert(Registration).returning(Registration.id, sort_by_parameter_order=True), values
-        ).all()
-        entries += [
-            {
-                "action": "registration.sync_create",
-                "entity": "registration",
-                "entity_id": new_id,
-                "after": _jsonable(value),
-            }
-            for new_id, value in zip(ids, values, strict=True)
-        ]
-    if plan.renames:
-        session.execute(
-            update(Registration),
-            [
+        if values:
+            creates += values
+            entries.append(
+                {
+                    "action": "registration.sync_create",
+                    "entity": "member",
+                    "entity_id": member_id,
+                    "after": {
+                        "created": len(values),
+                        "registrations": [_jsonable(value) for value in values],
+                    },
+                }
+            )
+        for r in plan.renames:
+            renames.append(
                 {"id": r.registration.id, "domain": r.domain, "name": r.name, "updated_at": now}
-                for r in plan.renames
-            ],
-        )
-        entries += [
-            {
-                "action": "registration.sync_update",
-                "entity": "registration",
-                "entity_id": r.registration.id,
-                "before": {"domain": r.registration.domain, "name": r.registration.name},
-                "after": {"domain": r.domain, "name": r.name},
-            }
-            for r in plan.renames
-        ]
-    if plan.deregistrations:
-        session.execute(
-            update(Registration),
-            [
+            )
+            entries.append(
+                {
+                    "action": "registration.sync_update",
+                    "entity": "registration",
+                    "entity_id": r.registration.id,
+                    "before": {"domain": r.registration.domain, "name": r.registration.name},
+                    "after": {"domain": r.domain, "name": r.name},
+                }
+            )
+        for d in plan.deregistrations:
+            deregistrations.append(
                 {"id": d.registration.id, "deregistered_on": d.deregistered_on, "updated_at": now}
-                for d in plan.deregistrations
-            ],
-        )
-        entries += [
-            {
-                "action": "registration.sync_deregister",
-                "entity": "registration",
-                "entity_id": d.registration.id,
-                "before": {"deregistered_on": None},
-                "after": {"deregistered_on": d.deregistered_on.isoformat(), "reason": d.reason},
-            }
-            for d in plan.deregistrations
-        ]
+            )
+            entries.append(
+                {
+                    "action": "registration.sync_deregister",
+                    "entity": "registration",
+                    "entity_id": d.registration.id,
+                    "before": {"deregistered_on": None},
+                    "after": {
+                        "deregistered_on": d.deregistered_on.isoformat(),
+                        "reason": d.reason,
+                    },
+                }
+            )
+    if creates:
+        session.execute(insert(Registration.__table__), creates)
+    for changes in (renames, deregistrations):
+        if changes:
+            session.execute(update(Registration), changes)
     audit.record_many(session, entries, actor=actor)
 
 
@@ -608,7 +628,7 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
     return {
         key: value.isoformat() if isinstance(value, date | datetime) else value
         for key, value in values.items()
-        if key not in ("created_at", "updated_at")
+        if key not in ("member_id", "source", "created_at", "updated_at")
     }
 
 
