@@ -80,11 +80,13 @@ def enrol_members(app, tokens: dict[str, str]) -> None:
 def timed_run(app, settings: service.SyncSettings, mode: str, label: str, latency: float):
     with app.app_context():
         started = time.perf_counter()
+        cpu = time.process_time()
         run = service.run_sync(db.engine(), settings, mode, "bench")
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu
     ideal = run.pages * latency / settings.concurrency
     print(
-        f"{label}: {seconds:6.2f} s  pages={run.pages} ideal={ideal:.2f} s  "
+        f"{label}: {seconds:6.2f} s (cpu {cpu:5.2f} s)  pages={run.pages} ideal={ideal:.2f} s  "
         f"ratio={seconds / ideal:.2f}  status={run.status} created={run.created} "
         f"updated={run.updated} deregistered={run.deregistered} failed={run.accounts_failed}",
         flush=True,

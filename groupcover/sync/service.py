@@ -10,9 +10,10 @@ A run, in order:
    (429) is not contacted again before the block ends (``full`` tries every account);
 3. walks the accounts on a thread pool (``SYNC_CONCURRENCY`` at a time, each token throttled
    by the client); each walk is read to the end before anything is decided from it;
-4. applies finished walks in this thread, a batch (whatever finished meanwhile) per
-   transaction: the members locked, their registrations read in one query, each account
-   diffed by the pure plan (``groupcover.sync.plan``), bulk writes and bulk audit entries.
+4. applies finished walks in this thread, a batch (whatever finished meanwhile) at a time:
+   the batch's registrations read in one query and each account diffed by the pure plan
+   (``groupcover.sync.plan``); only if something changed, the members are locked, re-read
+   and written in one transaction with bulk writes and bulk audit entries.
    An account whose walk failed is recorded as failed and left as it was;
 5. records the totals and the status, and gives the lease back.
 """
@@ -64,6 +65,7 @@ log = logging.getLogger(__name__)
 LEASE_NAME = "sync-suppliers"
 VENDOR_BLOCK = timedelta(hours=1)
 IN_FLIGHT = 4
+RESULT_BATCH = 200
 _REASONS: tuple[tuple[type[VendorError], str], ...] = (
     (AuthFailed, "auth_failed"),
     (RateLimited, "rate_limited"),
@@ -269,18 +271,37 @@ def _execute(
     lease_ttl = timedelta(seconds=settings.lease_seconds)
     renewed = time.monotonic()
     lease_lost = False
-    for batch in _walk_batches(accounts, settings, tz):
-        if not lease_lost and time.monotonic() - renewed > settings.lease_seconds / 3:
-            lease_lost = not db.acquire_lease(engine, LEASE_NAME, holder, lease_ttl)
-            renewed = time.monotonic()
-        if lease_lost:
-            for walk in batch:
-                walk.error = RuntimeError("the sync lease expired and another runner took it")
-        for walk, result in zip(
-            batch, _apply_batch(engine, run_id, batch, run_day, actor), strict=True
-        ):
-            _count(totals, result, walked=True)
-            log.info("sync run %s: %s", run_id, account_line(result, walk.account.label))
+    unsaved: list[SyncAccountResult] = []
+    try:
+        for batch in _walk_batches(accounts, settings, tz):
+            if not lease_lost and time.monotonic() - renewed > settings.lease_seconds / 3:
+                lease_lost = not db.acquire_lease(engine, LEASE_NAME, holder, lease_ttl)
+                renewed = time.monotonic()
+            if lease_lost:
+                for walk in batch:
+                    walk.error = RuntimeError("the sync lease expired and another runner took it")
+            results = _apply_batch(engine, run_id, batch, run_day, actor, unsaved)
+            for walk, result in zip(batch, results, strict=True):
+                _count(totals, result, walked=True)
+                log.info("sync run %s: %s", run_id, account_line(result, walk.account.label))
+            if len(unsaved) >= RESULT_BATCH:
+                _save_results(engine, unsaved)
+    finally:
+        _save_results(engine, unsaved)
+
+
+def _save_results(engine: Engine, results: list[SyncAccountResult]) -> None:
+    """Store the results that no registration change carried, in one bulk INSERT."""
+    if results:
+        with db.transaction(engine) as session:
+            _insert_results(session, results)
+        results.clear()
+
+
+def _insert_results(session: Session, results: list[SyncAccountResult]) -> None:
+    session.execute(
+        insert(SyncAccountResult.__table__), [r.model_dump(exclude={"id"}) for r in results]
+    )
 
 
 def _accounts(
@@ -444,34 +465,52 @@ def _map_page(walk: _Walk, page: list[dict[str, Any]], tz: ZoneInfo) -> None:
 
 
 def _apply_batch(
-    engine: Engine, run_id: int, walks: list[_Walk], run_day: date, actor: str
+    engine: Engine,
+    run_id: int,
+    walks: list[_Walk],
+    run_day: date,
+    actor: str,
+    unsaved: list[SyncAccountResult],
 ) -> list[SyncAccountResult]:
-    """Apply the complete walks of a batch and store every result, in one transaction.
+    """Apply the complete walks of a batch; return every account's result.
 
-    If the batch fails to write, each account is tried alone, so one bad account does not
-    fail the others.
+    The diff is first made in a read-only transaction: a batch with nothing to change costs
+    one query, and its results join ``unsaved``. Otherwise the changed members are locked,
+    re-read and written, and the whole batch's results stored in the same transaction. If
+    that fails, each account is tried alone, so one bad account does not fail the others.
     """
     results = [_result(run_id, walk) for walk in walks]
+    complete = [(w, r) for w, r in zip(walks, results, strict=True) if w.error is None]
     try:
+        with db.transaction(engine, write=False) as session:
+            plans = _plans(session, complete, run_day)
+        changed = [pair for pair, plan in zip(complete, plans, strict=True) if not plan.empty]
+        if not changed:
+            unsaved += results
+            return results
         with db.transaction(engine) as session:
-            _apply_walks(
-                session,
-                [(w, r) for w, r in zip(walks, results, strict=True) if w.error is None],
-                run_day,
-                actor,
-            )
-            session.add_all(results)
+            member_ids = sorted(walk.account.member_id for walk, _ in changed)
+            session.execute(
+                db.for_update(session, select(Member.id).where(Member.id.in_(member_ids)))
+            ).all()
+            plans = _plans(session, changed, run_day)
+            member_plans = [
+                (w.account.member_id, p) for (w, _), p in zip(changed, plans, strict=True)
+            ]
+            _write(session, member_plans, actor)
+            _insert_results(session, results)
         return results
     except Exception as exc:
         if len(walks) > 1:
             return [
-                r for walk in walks for r in _apply_batch(engine, run_id, [walk], run_day, actor)
+                r
+                for walk in walks
+                for r in _apply_batch(engine, run_id, [walk], run_day, actor, unsaved)
             ]
         log.exception("sync run %s: applying %s failed", run_id, walks[0].account.label)
         walks[0].error = exc
     result = _result(run_id, walks[0])
-    with db.transaction(engine) as session:
-        session.add(result)
+    unsaved.append(result)
     return [result]
 
 
@@ -507,23 +546,14 @@ def _failure(error: Exception) -> tuple[str, str]:
     return "error", f"{type(error).__name__}: {error}"
 
 
-def _apply_walks(
-    session: Session,
-    walks: list[tuple[_Walk, SyncAccountResult]],
-    run_day: date,
-    actor: str,
-) -> None:
-    """Diff each walk against its member's registrations and write the differences.
-
-    The members are locked (so manual changes wait), their vendor-linked registrations read
-    in one query, each diffed by the pure plan, and all writes of the batch sent in bulk.
-    """
+def _plans(
+    session: Session, walks: list[tuple[_Walk, SyncAccountResult]], run_day: date
+) -> list[Plan]:
+    """Each walk diffed against its member's vendor-linked registrations (one query for the
+    batch); the counts go into the walk's result."""
     if not walks:
-        return
-    member_ids = sorted(walk.account.member_id for walk, _ in walks)
-    session.execute(
-        db.for_update(session, select(Member.id).where(Member.id.in_(member_ids)))
-    ).all()
+        return []
+    member_ids = [walk.account.member_id for walk, _ in walks]
     existing: dict[int, list[Existing]] = {member_id: [] for member_id in member_ids}
     for member_id, *columns in session.execute(
         select(
@@ -547,8 +577,8 @@ def _apply_walks(
         result.created = len(plan.creates)
         result.updated = len(plan.renames)
         result.deregistered = len(plan.deregistrations)
-        plans.append((walk.account.member_id, plan))
-    _write(session, plans, actor)
+        plans.append(plan)
+    return plans
 
 
 def _write(session: Session, plans: list[tuple[int, Plan]], actor: str) -> None:
