@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from groupcover import db
 from groupcover.audit import AuditEntry
+from groupcover.suppliers.models import Registration
 from groupcover.sync import service
 from groupcover.sync.models import SyncAccountResult
 from integrations.panorays.stub import StubState, seed_accounts
@@ -93,6 +94,11 @@ def test_registration_fields_and_removal_day(stub_state, enrol, sync) -> None:
         ("s1", "alpha.example", "S1", date(2026, 4, 1), None),
         ("s2", "beta.example", "S2", date(2026, 1, 5), date(2026, 6, 1)),
     ]
+    with db.transaction(write=False) as session:
+        stored = session.execute(select(Registration).order_by(Registration.id)).scalars().all()
+    assert {(r.source, r.created_at, r.updated_at) for r in stored} == {
+        ("sync", datetime(2026, 6, 10, 1, tzinfo=UTC), datetime(2026, 6, 10, 1, tzinfo=UTC))
+    }
 
 
 def test_a_second_run_with_no_change_writes_nothing(stub_state, enrol, sync) -> None:
