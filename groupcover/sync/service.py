@@ -65,6 +65,7 @@ log = logging.getLogger(__name__)
 LEASE_NAME = "sync-suppliers"
 VENDOR_BLOCK = timedelta(hours=1)
 IN_FLIGHT = 4
+BATCH = 2
 RESULT_BATCH = 200
 _REASONS: tuple[tuple[type[VendorError], str], ...] = (
     (AuthFailed, "auth_failed"),
@@ -392,13 +393,15 @@ def _blocked_members(session: Session) -> dict[int, datetime]:
 def _walk_batches(
     accounts: list[_Account], settings: SyncSettings, tz: ZoneInfo
 ) -> Iterator[list[_Walk]]:
-    """Finished walks, as batches of whatever finished while the caller was writing.
+    """Finished walks in batches of at least ``BATCH × concurrency`` (or what is left).
 
-    At most ``IN_FLIGHT × concurrency`` accounts are queued or held, so memory stays bounded
-    however slow the database is; batches grow when it is slow, which is when batching pays.
+    Batches keep the database round trips per account low; at most ``IN_FLIGHT ×
+    concurrency`` accounts are queued or walking, plus one batch held, so memory stays
+    bounded however slow the database is.
     """
     throttle = _throttle(settings.requests_per_minute)
     queue = iter(accounts)
+    batch_size = BATCH * settings.concurrency
     with ThreadPoolExecutor(settings.concurrency, thread_name_prefix="sync-walk") as pool:
         pending: set[Future[_Walk]] = set()
 
@@ -410,10 +413,14 @@ def _walk_batches(
                 pending.add(pool.submit(_walk, account, settings, tz, throttle))
 
         fill()
+        ready: list[_Walk] = []
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             fill()
-            yield [future.result() for future in done]
+            ready += (future.result() for future in done)
+            if len(ready) >= batch_size or not pending:
+                yield ready
+                ready = []
 
 
 def _walk(account: _Account, settings: SyncSettings, tz: ZoneInfo, throttle: Throttle) -> _Walk:
