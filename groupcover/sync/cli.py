@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+import requests
 from flask import current_app
 
 from groupcover import db
@@ -31,3 +32,24 @@ def sync_suppliers_command(full: bool) -> None:
     )
     if run.status != "succeeded":
         raise SystemExit(1)
+
+
+@click.command("link-vendor-stub")
+@click.option("--url", help="the fake vendor's base URL (default: VENDOR_API_URL)")
+def link_vendor_stub_command(url: str | None) -> None:
+    """Demo only: store the fake vendor's tokens as the credentials of the members whose
+    vendor_account_id it knows (``make demo-sync``). Never point this at the real vendor."""
+    base = (url or current_app.config["VENDOR_API_URL"]).rstrip("/")
+    try:
+        response = requests.get(f"{base}/_stub/accounts", timeout=10)
+        response.raise_for_status()
+        tokens = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise click.ClickException(f"no fake vendor at {base}: {type(exc).__name__}") from exc
+    with db.transaction() as session:
+        linked = service.link_credentials(session, tokens)
+    for account_id, member_id in linked.items():
+        click.echo(f"{account_id}: credential stored for member {member_id}")
+    unknown = sorted(set(tokens) - set(linked))
+    if unknown:
+        click.echo(f"no member for: {', '.join(unknown)}")

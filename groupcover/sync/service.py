@@ -42,7 +42,7 @@ from groupcover import audit, clock, db
 from groupcover.config import ConfigError
 from groupcover.errors import Conflict, NotFound
 from groupcover.members.models import Member
-from groupcover.members.service import vendor_credential
+from groupcover.members.service import set_vendor_credential, vendor_credential
 from groupcover.program.service import get_program
 from groupcover.suppliers.models import Registration
 from groupcover.sync.mapping import UnmappableSupplier, VendorSupplier, map_supplier
@@ -284,7 +284,8 @@ def _execute(
             results = _apply_batch(engine, run_id, batch, run_day, actor, unsaved)
             for walk, result in zip(batch, results, strict=True):
                 _count(totals, result, walked=True)
-                log.info("sync run %s: %s", run_id, account_line(result, walk.account.label))
+                level = logging.WARNING if result.status == "failed" else logging.DEBUG
+                log.log(level, "sync run %s: %s", run_id, account_line(result, walk.account.label))
             if len(unsaved) >= RESULT_BATCH:
                 _save_results(engine, unsaved)
     finally:
@@ -710,6 +711,16 @@ def _finish(engine: Engine, run_id: int, totals: _Totals, crash: str | None) -> 
         shown = "; ".join(totals.failed[:10])
         more = f"; and {len(totals.failed) - 10} more" if len(totals.failed) > 10 else ""
         errors.append(f"{len(totals.failed)} of {totals.accounts} account(s) failed: {shown}{more}")
+    log.info(
+        "sync run %s: %d account(s), %d failed, pages=%d created=%d updated=%d deregistered=%d",
+        run_id,
+        totals.accounts,
+        len(totals.failed),
+        totals.pages,
+        totals.created,
+        totals.updated,
+        totals.deregistered,
+    )
     with db.transaction(engine) as session:
         run = session.get(SyncRun, run_id)
         assert run is not None
@@ -755,6 +766,18 @@ def account_line(result: SyncAccountResult, label: str | None = None) -> str:
     if result.message:
         line += f" {result.message}"
     return line
+
+
+def link_credentials(session: Session, tokens: Mapping[str, str]) -> dict[str, int]:
+    """Store ``tokens`` ({vendor account id: token}) as the credentials of the members with
+    those vendor_account_ids; returns {account id: member id} of those linked (demo aid)."""
+    linked = {}
+    members = session.execute(select(Member).where(Member.vendor_account_id.in_(list(tokens))))
+    for member in members.scalars():
+        assert member.id is not None and member.vendor_account_id is not None
+        set_vendor_credential(session, member, tokens[member.vendor_account_id])
+        linked[member.vendor_account_id] = member.id
+    return linked
 
 
 def run_results(session: Session, run_id: int) -> list[SyncAccountResult]:

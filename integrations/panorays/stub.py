@@ -446,9 +446,11 @@ def seed_accounts(
     seed: int = 0,
     shared_fraction: float = 0.05,
     prefix: str = "acct",
+    account_ids: Sequence[str] | None = None,
 ) -> dict[str, str]:
     """Fill ``state`` deterministically and return {account id: token}.
 
+    Accounts are named ``{prefix}-0000`` … unless ``account_ids`` names them.
     ``sizes`` is the supplier count of every account, or one count per account. Domains come
     in the shapes customers type (scheme, ``www.``, path, upper case, only in ``assets``); a
     ``shared_fraction`` of suppliers use domains from a pool shared across accounts (rule C2).
@@ -457,12 +459,15 @@ def seed_accounts(
     per_account = [sizes] * n_accounts if isinstance(sizes, int) else list(sizes)
     if len(per_account) != n_accounts:
         raise ValueError("one size per account expected")
+    names = list(account_ids or (f"{prefix}-{index:04d}" for index in range(n_accounts)))
+    if len(names) != n_accounts:
+        raise ValueError("one account id per account expected")
     tokens = {}
     start = datetime(2023, 1, 1, tzinfo=UTC)
     statuses = ("APPROVED",) * 14 + ("PENDING", "PENDING", "CONTINGENT", "RE_EVALUATION")
     statuses += ("REJECTED", "ARCHIVED")
     for index, size in enumerate(per_account):
-        account_id = f"{prefix}-{index:04d}"
+        account_id = names[index]
         token = hashlib.sha256(f"{seed}:{account_id}".encode()).hexdigest()[:32]
         tokens[account_id] = state.add_account(account_id, f"pt_{token}")
         for n in range(size):
@@ -635,7 +640,7 @@ def _main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve a fake Panorays API v2 for the demo.")
     env = os.environ.get
     parser.add_argument("--host", default=env("PANORAYS_STUB_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(env("PANORAYS_STUB_PORT", "8700")))
+    parser.add_argument("--port", type=int, default=int(env("PANORAYS_STUB_PORT", "8001")))
     parser.add_argument("--accounts", type=int, default=int(env("PANORAYS_STUB_ACCOUNTS", "3")))
     parser.add_argument(
         "--suppliers",
@@ -646,13 +651,25 @@ def _main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=int(env("PANORAYS_STUB_SEED", "0")))
     parser.add_argument("--latency", type=float, default=float(env("PANORAYS_STUB_LATENCY", "0")))
     parser.add_argument("--prefix", default=env("PANORAYS_STUB_PREFIX", "acct"))
+    parser.add_argument(
+        "--account-ids",
+        default=env("PANORAYS_STUB_ACCOUNT_IDS", ""),
+        help="comma-separated account ids (instead of --accounts/--prefix)",
+    )
     args = parser.parse_args(argv)
+    names = [name.strip() for name in args.account_ids.split(",") if name.strip()]
     state = StubState(latency=args.latency)
-    tokens = seed_accounts(state, args.accounts, args.suppliers, seed=args.seed, prefix=args.prefix)
+    tokens = seed_accounts(
+        state,
+        len(names) or args.accounts,
+        args.suppliers,
+        seed=args.seed,
+        prefix=args.prefix,
+        account_ids=names or None,
+    )
     server = StubServer(state, args.host, args.port)
     print(f"fake Panorays API on {server.url} (GET /v2/suppliers)", flush=True)
-    for account_id, token in tokens.items():
-        print(f"{account_id} {token}", flush=True)
+    print(f"accounts: {', '.join(tokens)}; tokens: GET {server.url}/_stub/accounts", flush=True)
     try:
         server.server.serve_forever()
     except KeyboardInterrupt:
