@@ -394,3 +394,16 @@ def test_an_expired_lease_lets_the_next_run_proceed(sync_app, enrol, sync, freez
     with db.transaction(write=False) as session:
         abandoned = service.get_run(session, crashed.id)
     assert abandoned.status == "failed" and "abandoned" in abandoned.error
+
+
+def test_an_unreadable_record_is_reported_and_not_deregistered(stub_state, enrol, sync) -> None:
+    a = enrol("acct-a")
+    add(stub_state, "acct-a", "s1", "fine.example")
+    add(stub_state, "acct-a", "s2", "soon-broken.example")
+    sync()
+    stub_state.update_supplier("acct-a", "s2", primary_domain=None, assets=["192.0.2.10"])
+    run = sync()
+    result = results(run.id)["acct-a"]
+    assert (run.status, result.unreadable, run.deregistered) == ("succeeded", 1, 0)
+    assert "without domain" in result.message
+    assert set(active(a.member_id)) == {"s1", "s2"}
