@@ -36,6 +36,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _blueprints() -> list:
     from groupcover.audit_api import blp as audit_blp
     from groupcover.coverage.api import blp as coverage_blp
+    from groupcover.incidents.api import blp as incidents_blp
     from groupcover.members.api import blp as members_blp
     from groupcover.program.api import blp as program_blp
     from groupcover.suppliers.api import blp as suppliers_blp
@@ -44,7 +45,7 @@ def _blueprints() -> list:
     from groupcover.tokens_api import blp as tokens_blp
 
     return [program_blp, members_blp, terms_blp, suppliers_blp, coverage_blp, tokens_blp,
-            audit_blp, sync_blp]
+            audit_blp, incidents_blp, sync_blp]
 
 
 def _healthz():

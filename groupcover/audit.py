@@ -7,7 +7,7 @@ give ``snapshot(obj, exclude=...)`` of the fields that may be kept.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from flask import g, has_request_context
@@ -31,7 +31,7 @@ class AuditEntry(SQLModel, table=True):
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     return value
 

@@ -51,7 +51,10 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     if path:
         if not Path(path).is_file():
             raise ConfigError(f"GROUPCOVER_CONFIG names {path!r}, which is not a file")
-        app.config.from_file(path, load=tomllib.load, text=False)
+        try:  # absolute: Flask would read a relative path from the instance folder
+            app.config.from_file(str(Path(path).resolve()), load=tomllib.load, text=False)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"GROUPCOVER_CONFIG: {path} is not valid TOML: {exc}") from exc
     app.config.from_prefixed_env("GROUPCOVER", loads=_loads)
     app.config.from_mapping(overrides or {})
     _validate(app)

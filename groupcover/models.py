@@ -4,6 +4,7 @@ from groupcover.audit import AuditEntry
 from groupcover.auth import ApiToken
 from groupcover.coverage.models import CoverageTerms
 from groupcover.db import Lease
+from groupcover.incidents.models import CostLine, Incident, Payment
 from groupcover.members.models import Member
 from groupcover.program.models import Program
 from groupcover.suppliers.models import Registration
@@ -13,9 +14,12 @@ from groupcover.terms.models import Term
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "CostLine",
     "CoverageTerms",
+    "Incident",
     "Lease",
     "Member",
+    "Payment",
     "Program",
     "Registration",
     "SyncAccountResult",

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import flask_smorest
-from flask import Flask
+from flask import Flask, send_from_directory
 from flask_smorest.pagination import PaginationParameters
+from marshmallow import missing
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
 from sqlmodel import Session
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, abort
 from werkzeug.exceptions import HTTPException
 
 PAGE_SIZE = 50
@@ -23,9 +24,18 @@ class _Parser(FlaskParser):
 
     DEFAULT_VALIDATION_STATUS = 400
 
+    def load_json(self, req, schema):
+        """An absent or non-JSON body is malformed too (else a PATCH would be a silent no-op)."""
+        data = super().load_json(req, schema)
+        if data is missing:
+            abort(400, messages={"json": ["a JSON object body is required "
+                                          "(Content-Type: application/json)"]})
+        return data
+
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = _Parser()
+    PAGINATION_ARGUMENTS_PARSER = _Parser()
 
     def paginated(self):
         """Lists: ``page`` from 1, ``page_size`` default 50, at most 500, X-Pagination header."""
@@ -78,6 +88,16 @@ def paginate_query(
     )
 
 
+def _serve_swagger_ui_assets(app: Flask) -> None:
+    """Swagger UI's files come from the swagger-ui-bundle package: /api/docs works offline."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    def asset(filename: str):
+        return send_from_directory(swagger_ui_path, filename, max_age=86400)
+
+    app.add_url_rule("/api/docs/static/<path:filename>", "swagger_ui_asset", asset)
+
+
 def create_api(app: Flask) -> Api:
     app.config.setdefault("API_TITLE", "groupcover")
     app.config.setdefault("API_VERSION", "v1")
@@ -85,9 +105,8 @@ def create_api(app: Flask) -> Api:
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     app.config.setdefault("OPENAPI_SWAGGER_UI_PATH", "docs")
-    app.config.setdefault(
-        "OPENAPI_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
-    )
+    app.config.setdefault("OPENAPI_SWAGGER_UI_URL", "/api/docs/static/")
+    _serve_swagger_ui_assets(app)
     app.config.setdefault(
         "API_SPEC_OPTIONS",
         {

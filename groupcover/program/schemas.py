@@ -24,5 +24,9 @@ class ProgramSchema(Schema):
 
 
 class ProgramPatchSchema(ProgramSchema):
-    class Meta:
-        partial = True
+    """A PATCH names only what changes: every field optional (marshmallow has no
+    ``Meta.partial``, so the default is set here)."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("partial", True)
+        super().__init__(**kwargs)

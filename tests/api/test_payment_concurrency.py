@@ -1,0 +1,117 @@
+"""Rule C3 under concurrent requests: payments fired at once from threads, each request on its
+own database connection, never take the member past a limit, and every refusal is a 409."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import text
+
+from groupcover import create_app, db
+from tests import factories as f
+from tests.conftest import TEST_KEY
+
+TODAY = "2026-11-01T09:00:00+09:00"
+
+
+@pytest.fixture
+def wide_app(app, db_url):
+    """A second app on the same database whose pool gives every thread its own connection."""
+    other = create_app({"ENV": "testing", "TESTING": True, "DATABASE_URL": db_url,
+                        "ENCRYPTION_KEY": TEST_KEY, "LOG_LEVEL": "WARNING",
+                        "DB_POOL_SIZE": 30})
+    yield other
+    other.extensions["groupcover.engine"].dispose()
+
+
+def _fire(app, requests: list[tuple[str, dict]]) -> list[tuple[int, dict, dict]]:
+    """POST every (path, body) at once from its own thread; (status, body sent, answer)."""
+    barrier = threading.Barrier(len(requests))
+    admin = {"Authorization": _admin_header(app)}
+
+    def one(request: tuple[str, dict]) -> tuple[int, dict, dict]:
+        path, body = request
+        client = app.test_client()
+        barrier.wait()
+        r = client.post(path, json=body, headers=admin)
+        return r.status_code, body, r.get_json()
+
+    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+        return list(pool.map(one, requests))
+
+
+def _admin_header(app) -> str:
+    from groupcover import auth
+
+    with app.app_context(), db.transaction() as session:
+        _row, plain = auth.create_token(session, role="admin", name="race", member_id=None)
+    return f"Bearer {plain}"
+
+
+def _incidents(client, admin, member_id: int, n: int) -> list[int]:
+    body = {"member_id": member_id, "occurred_on": "2026-07-01", "discovered_on": "2026-07-01",
+            "place": "本社", "circumstances": "不正アクセス", "cause": "attack",
+            "victims": []}
+    ids = []
+    for _ in range(n):
+        r = client.post("/api/v1/incidents", json=body, headers=admin)
+        assert r.status_code == 201 and r.get_json()["covered"] is True
+        ids.append(r.get_json()["id"])
+    return ids
+
+
+def _totals(app, term_id: int) -> tuple[int, int]:
+    with app.app_context(), db.transaction() as s:
+        counter = s.execute(text("SELECT aggregate_paid FROM term WHERE id = :id"),
+                            {"id": term_id}).scalar_one()
+        rows = s.execute(text("SELECT COALESCE(SUM(amount_yen), 0) FROM incident_payment"))
+        return counter, rows.scalar_one()
+
+
+@pytest.mark.parametrize(
+    ("incidents", "per_incident", "amount", "expected_ok", "limit"),
+    [
+        (8, 7, 250_000, 40, "aggregate"),      # 56 × ¥250,000 = ¥14,000,000 > ¥10,000,000
+        (1, 52, 200_000, 15, "per_incident"),  # 52 × ¥200,000 on one incident > ¥3,000,000
+    ],
+)
+def test_concurrent_payments_never_pass_the_limits(
+    app, wide_app, client, admin, freeze, incidents, per_incident, amount, expected_ok, limit
+):
+    freeze(TODAY)
+    member = f.insured_member(client, admin)
+    ids = _incidents(client, admin, member["id"], incidents)
+    payment = {"amount_yen": amount, "paid_on": "2026-10-01"}
+    requests = [(f"/api/v1/incidents/{i}/payments", payment) for i in ids
+                for _ in range(per_incident)]
+    assert len(requests) >= 50
+    results = _fire(wide_app, requests)
+
+    statuses = sorted({status for status, _, _ in results})
+    assert statuses == [201, 409], [b for s, _, b in results if s not in (201, 409)][:3]
+    paid = sum(sent["amount_yen"] for status, sent, _ in results if status == 201)
+    refused = [body for status, _, body in results if status == 409]
+    assert len(results) - len(refused) == expected_ok
+    assert all(body["limit"] == limit for body in refused)
+    assert all(body["rule"] == f"{limit}_limit_exceeded" for body in refused)
+    counter, total = _totals(app, member["term"]["id"])
+    assert counter == total == paid <= 10_000_000
+    answer = client.get(f"/api/v1/members/{member['id']}/coverage?on=2026-10-01",
+                        headers=admin).get_json()
+    assert answer["aggregate_paid"] == paid
+    assert answer["aggregate_remaining"] == 10_000_000 - paid
+
+
+def test_concurrent_cost_lines_all_counted(app, wide_app, client, admin, freeze):
+    freeze(TODAY)
+    member = f.insured_member(client, admin)
+    (incident_id,) = _incidents(client, admin, member["id"], 1)
+    requests = [(f"/api/v1/incidents/{incident_id}/costs",
+                 {"category": "incident_response", "item": "サ", "amount_yen": 1_000 + n,
+                  "incurred_on": "2026-07-02", "description": f"line {n}"}) for n in range(50)]
+    results = _fire(wide_app, requests)
+    assert {status for status, _, _ in results} == {201}
+    detail = client.get(f"/api/v1/incidents/{incident_id}", headers=admin).get_json()
+    assert detail["claimed_yen"] == sum(1_000 + n for n in range(50))

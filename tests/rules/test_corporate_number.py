@@ -1,0 +1,29 @@
+"""法人番号: the first of 13 digits is 9 − (Σ Pn × Qn mod 9)."""
+
+import pytest
+
+from groupcover.rules.corporate_number import (
+    corporate_number_check_digit,
+    is_valid_corporate_number,
+)
+
+
+@pytest.mark.parametrize(
+    ("number", "valid"),
+    [
+        ("7000012050002", True),    # 国税庁 (National Tax Agency)
+        ("1000012050003", False),   # same base, wrong check digit
+        ("8000012010038", True),
+        ("8000012010039", False),   # last digit changed: the check digit no longer fits
+        ("700001205000", False),    # 12 digits
+        ("70000120500021", False),  # 14 digits
+        ("700001205000a", False),
+        ("７００００１２０５０００２", False),  # full-width digits are not accepted
+    ],
+)
+def test_is_valid(number, valid):
+    assert is_valid_corporate_number(number) is valid
+
+
+def test_check_digit_nine_when_the_sum_divides():
+    assert corporate_number_check_digit("000000000000") == 9

@@ -1,0 +1,72 @@
+"""Leases, aware instants and serialised check-then-write, on both databases."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from groupcover import clock, db
+from groupcover.audit import AuditEntry
+from groupcover.errors import Conflict
+from groupcover.terms.service import create_term
+from tests import factories as f
+
+
+def test_lease_one_holder_at_a_time_and_expiry(app, freeze):
+    engine = app.extensions["groupcover.engine"]
+    freeze("2026-05-01T00:00:00+00:00")
+    assert db.acquire_lease(engine, "sync", "host-a", timedelta(minutes=5))
+    assert not db.acquire_lease(engine, "sync", "host-b", timedelta(minutes=5))
+    assert db.acquire_lease(engine, "sync", "host-a", timedelta(minutes=5))  # renewal
+    freeze("2026-05-01T00:05:01+00:00")  # host-a crashed; its lease lapsed
+    assert db.acquire_lease(engine, "sync", "host-b", timedelta(minutes=5))
+    db.release_lease(engine, "sync", "host-a")  # not the holder: nothing happens
+    assert not db.acquire_lease(engine, "sync", "host-a", timedelta(minutes=5))
+    db.release_lease(engine, "sync", "host-b")
+    assert db.acquire_lease(engine, "sync", "host-a", timedelta(minutes=5))
+
+
+def test_instants_come_back_aware_in_utc(app):
+    moment = datetime(2026, 4, 1, 9, 0, tzinfo=clock.now().astimezone().tzinfo)
+    with db.transaction() as s:
+        s.add(AuditEntry(at=moment, actor="t", action="x", entity="e"))
+    with db.transaction(write=False) as s:
+        got = s.execute(select(AuditEntry.at)).scalar_one()
+    assert got == moment and got.tzinfo == UTC
+
+
+def test_naive_instants_are_refused(app):
+    with pytest.raises(Exception, match="naive"), db.transaction() as s:
+        s.add(AuditEntry(at=datetime(2026, 4, 1), actor="t", action="x", entity="e"))
+        s.flush()
+
+
+def test_concurrent_overlapping_terms_one_wins(app, client, admin):
+    """Two hosts enrol overlapping terms at once: exactly one succeeds (member row lock /
+    BEGIN IMMEDIATE), the other gets the overlap conflict."""
+    member = f.member(client, admin)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def enrol(start: str) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                with db.transaction() as s:
+                    create_term(s, member["id"], datetime.fromisoformat(start).date(),
+                                datetime.fromisoformat("2027-03-31").date())
+                outcomes.append("created")
+            except Conflict:
+                outcomes.append("conflict")
+
+    threads = [threading.Thread(target=enrol, args=(d,)) for d in ("2026-04-01", "2026-05-01")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["conflict", "created"]
+    terms = client.get(f"/api/v1/members/{member['id']}/terms", headers=admin).get_json()
+    assert len(terms) == 1
