@@ -10,8 +10,8 @@ A run, in order:
    (429) is not contacted again before the block ends (``full`` tries every account);
 3. walks the accounts on a thread pool (``SYNC_CONCURRENCY`` at a time, each token throttled
    by the client); each walk is read to the end before anything is decided from it;
-4. applies finished walks in this thread, a batch (whatever finished meanwhile) at a time:
-   the batch's registrations read in one query and each account diffed by the pure plan
+4. applies finished walks in this thread, in batches of at least twice the pool size: the
+   batch's registrations read in one query and each account diffed by the pure plan
    (``groupcover.sync.plan``); only if something changed, the members are locked, re-read
    and written in one transaction with bulk writes and bulk audit entries.
    An account whose walk failed is recorded as failed and left as it was;
