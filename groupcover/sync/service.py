@@ -491,7 +491,9 @@ def _apply_batch(
     complete = [(w, r) for w, r in zip(walks, results, strict=True) if w.error is None]
     try:
         with db.transaction(engine, write=False) as session:
-            existing = _existing(session, [w.account.member_id for w, _ in complete])
+            member_ids = [w.account.member_id for w, _ in complete]
+            versions = _versions(session, member_ids)  # first: a later change shows as newer
+            existing = _existing(session, member_ids)
         plans = {w.account.member_id: _plan(w, r, existing, run_day) for w, r in complete}
         changed = [(w, r) for w, r in complete if not plans[w.account.member_id].empty]
         if not changed:
@@ -502,11 +504,13 @@ def _apply_batch(
             session.execute(
                 db.for_update(session, select(Member.id).where(Member.id.in_(member_ids)))
             ).all()
-            now_existing = _existing(session, member_ids)
-            for walk, result in changed:  # plan again only what changed meanwhile
-                member_id = walk.account.member_id
-                if set(now_existing[member_id]) != set(existing[member_id]):
-                    plans[member_id] = _plan(walk, result, now_existing, run_day)
+            now_versions = _versions(session, member_ids)
+            moved = [m for m in member_ids if now_versions.get(m) != versions.get(m)]
+            if moved:  # changed by someone else since the read: plan those again
+                now_existing = _existing(session, moved)
+                for walk, result in changed:
+                    if walk.account.member_id in now_existing:
+                        plans[walk.account.member_id] = _plan(walk, result, now_existing, run_day)
             _write(session, [(m, plans[m]) for m in member_ids], actor)
             _insert_results(session, results)
         return results
@@ -554,6 +558,23 @@ def _failure(error: Exception) -> tuple[str, str]:
         if isinstance(error, kind):
             return reason, str(error)
     return "error", f"{type(error).__name__}: {error}"
+
+
+def _versions(session: Session, member_ids: list[int]) -> dict[int, tuple]:
+    """A fingerprint per member of its vendor-linked registrations: any insert, deregistration
+    or update (they all set ``updated_at``) changes it."""
+    rows = session.execute(
+        select(
+            Registration.member_id,
+            func.count(),
+            func.count(Registration.deregistered_on),
+            func.max(Registration.id),
+            func.max(Registration.updated_at),
+        )
+        .where(Registration.member_id.in_(member_ids), Registration.vendor_supplier_id.is_not(None))
+        .group_by(Registration.member_id)
+    )
+    return {member_id: tuple(rest) for member_id, *rest in rows}
 
 
 def _existing(session: Session, member_ids: list[int]) -> dict[int, list[Existing]]:

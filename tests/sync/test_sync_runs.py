@@ -11,7 +11,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from groupcover import db
 from groupcover.audit import AuditEntry
@@ -407,3 +407,34 @@ def test_an_unreadable_record_is_reported_and_not_deregistered(stub_state, enrol
     assert (run.status, result.unreadable, run.deregistered) == ("succeeded", 1, 0)
     assert "without domain" in result.message
     assert set(active(a.member_id)) == {"s1", "s2"}
+
+
+def test_a_change_between_diff_and_write_is_planned_again(
+    stub_state, enrol, sync, monkeypatch
+) -> None:
+    """An administrator deregisters s1 by hand after the run read the registrations: the
+    run sees it under the lock and plans again (s1 is back: a new span, not a rename)."""
+    a = enrol("acct-a")
+    add(stub_state, "acct-a", "s1", "one.example")
+    sync()
+    stub_state.update_supplier("acct-a", "s1", name="One Renamed")
+    original = service._versions
+    calls = []
+
+    def versions_with_a_manual_change(session, member_ids):
+        calls.append(member_ids)
+        if len(calls) == 2:
+            session.execute(
+                update(Registration)
+                .where(Registration.member_id == a.member_id)
+                .values(deregistered_on=date(2026, 6, 5), updated_at=datetime.now(UTC))
+            )
+        return original(session, member_ids)
+
+    monkeypatch.setattr(service, "_versions", versions_with_a_manual_change)
+    run = sync()
+    assert (run.created, run.updated) == (1, 0)
+    assert registrations(a.member_id) == [
+        ("s1", "one.example", "S1", date(2026, 4, 1), date(2026, 6, 5)),
+        ("s1", "one.example", "One Renamed", TODAY, None),
+    ]
