@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import resource
 import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import requests
 from cryptography.fernet import Fernet
@@ -94,6 +96,21 @@ def timed_run(app, settings: service.SyncSettings, mode: str, label: str, latenc
     return seconds / ideal
 
 
+def walks_only(settings: service.SyncSettings, tokens: dict[str, str], latency: float) -> float:
+    """The same walks with no database at all: the floor this machine's HTTP stack allows."""
+    accounts = [service._Account(n, a, t) for n, (a, t) in enumerate(tokens.items(), start=1)]
+    started = time.perf_counter()
+    pages = sum(
+        walk.pages
+        for batch in service._walk_batches(accounts, settings, ZoneInfo("Asia/Tokyo"))
+        for walk in batch
+    )
+    seconds = time.perf_counter() - started
+    ideal = pages * latency / settings.concurrency
+    print(f"(w) walks, no database: {seconds:6.2f} s  pages={pages} ratio={seconds / ideal:.2f}")
+    return seconds / ideal
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, default=8)
@@ -122,7 +139,8 @@ def main() -> None:
     settings = service.SyncSettings.from_config(app.config)
     print(
         f"{len(tokens)} accounts, {sum(account_sizes())} suppliers, latency "
-        f"{args.latency * 1000:.0f} ms, concurrency {settings.concurrency}, {database_url}",
+        f"{args.latency * 1000:.0f} ms, concurrency {settings.concurrency}, {database_url}; "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
     try:
@@ -133,6 +151,7 @@ def main() -> None:
         changed = requests.post(f"{url}/_stub/mutate", json={"fraction": 0.01}, timeout=30)
         print(f"    changed upstream: {changed.json()}", flush=True)
         ratios["c"] = timed_run(app, settings, "incremental", "(c) 1% changed      ", args.latency)
+        floor = walks_only(settings, tokens, args.latency)
         peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         tracemalloc.start()
         with app.app_context():
@@ -147,7 +166,7 @@ def main() -> None:
     print(f"registrations in the database: {rows}")
     print(
         f"ratios to ideal: (a) {ratios['a']:.2f} (target ≤ 2.0)  (b) {ratios['b']:.2f} "
-        f"(≤ 1.5)  (c) {ratios['c']:.2f} (≤ 1.5)"
+        f"(≤ 1.5)  (c) {ratios['c']:.2f} (≤ 1.5); walks alone {floor:.2f}"
     )
     print(
         f"peak memory: {peak_rss:.0f} MB resident (target ≤ 150), "
