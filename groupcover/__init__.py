@@ -38,6 +38,7 @@ def _blueprints() -> list:
     from groupcover.coverage.api import blp as coverage_blp
     from groupcover.incidents.api import blp as incidents_blp
     from groupcover.members.api import blp as members_blp
+    from groupcover.notices.api import blp as notices_blp
     from groupcover.program.api import blp as program_blp
     from groupcover.suppliers.api import blp as suppliers_blp
     from groupcover.sync.api import blp as sync_blp
@@ -45,7 +46,7 @@ def _blueprints() -> list:
     from groupcover.tokens_api import blp as tokens_blp
 
     return [program_blp, members_blp, terms_blp, suppliers_blp, coverage_blp, tokens_blp,
-            audit_blp, incidents_blp, sync_blp]
+            audit_blp, incidents_blp, notices_blp, sync_blp]
 
 
 def _healthz():

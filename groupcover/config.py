@@ -35,6 +35,14 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_HOST": "127.0.0.1",
     "SMTP_PORT": 1025,
     "MAIL_FROM": "groupcover@localhost",
+    "SMTP_SECURITY": "none",
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_TIMEOUT": 30,
+    "MAIL_MESSAGE_ID_DOMAIN": "groupcover.local",
+    "NOTICE_BATCH_SIZE": 100,
+    "NOTICE_MAX_ATTEMPTS": 5,
+    "NOTICE_LEASE_SECONDS": 900,
     "LOG_LEVEL": "INFO",
     "DB_POOL_SIZE": 5,
 }
@@ -81,6 +89,11 @@ def _validate(app: Flask) -> None:
         cfg["SMTP_PORT"] = int(cfg["SMTP_PORT"])
     except (TypeError, ValueError) as exc:
         raise ConfigError("SMTP_PORT must be a whole number") from exc
+    if cfg["SMTP_SECURITY"] not in ("none", "starttls", "ssl"):
+        raise ConfigError("SMTP_SECURITY must be none, starttls or ssl")
+    for key in ("SMTP_TIMEOUT", "NOTICE_BATCH_SIZE", "NOTICE_MAX_ATTEMPTS", "NOTICE_LEASE_SECONDS"):
+        if not str(cfg[key]).isdigit() or int(cfg[key]) < 1:
+            raise ConfigError(f"{key} must be a whole number of at least 1")
     cfg["ENCRYPTION_KEY"] = _encryption_key(app, production)
 
 

@@ -6,6 +6,7 @@ from groupcover.coverage.models import CoverageTerms
 from groupcover.db import Lease
 from groupcover.incidents.models import CostLine, Incident, Payment
 from groupcover.members.models import Member
+from groupcover.notices.models import Notice
 from groupcover.program.models import Program
 from groupcover.suppliers.models import Registration
 from groupcover.sync.models import SyncAccountResult, SyncRun
@@ -19,6 +20,7 @@ __all__ = [
     "Incident",
     "Lease",
     "Member",
+    "Notice",
     "Payment",
     "Program",
     "Registration",

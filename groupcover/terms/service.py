@@ -10,6 +10,7 @@ from sqlmodel import Session
 from groupcover import audit, clock, db
 from groupcover.errors import Conflict, NotFound, RuleViolation
 from groupcover.members.models import Member
+from groupcover.program.service import program_today
 from groupcover.rules.coverage import terms_overlap
 from groupcover.rules.periods import Span
 from groupcover.terms.models import Term
@@ -55,6 +56,10 @@ def create_term(session: Session, member_id: int, start_date: date, end_date: da
     session.add(term)
     session.flush()
     audit.record(session, "term.create", "term", term.id, after=audit.snapshot(term))
+    # Imported here: notices.service needs coverage.service, which needs this module.
+    from groupcover.notices.service import notify_new_term
+
+    notify_new_term(session, term, program_today(session))
     return term
 
 

@@ -1,7 +1,7 @@
 """Sync runs (issue 4): one row per run, one per vendor account in each run.
 
 Revision ID: 0002_sync
-Revises: 0006
+Revises: 0005
 Create Date: 2026-11-24
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0002_sync"
-down_revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

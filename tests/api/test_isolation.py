@@ -9,9 +9,14 @@ a new endpoint is one new row (``test_every_route_is_in_the_matrix`` says which 
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
+from sqlalchemy import select
 
+from groupcover import db
+from groupcover.notices import service as notice_service
+from groupcover.notices.models import Notice
 from tests import factories as f
 
 SHARED = "shared-logistics.example.jp"
@@ -25,6 +30,7 @@ MEMBER_READABLE = [
     "/api/v1/members/{member_id}/suppliers?active_on=" + ON,
     "/api/v1/members/{member_id}/suppliers/{registration_id}",
     "/api/v1/members/{member_id}/coverage?on=" + ON,
+    "/api/v1/notices/{notice_id}",
     "/api/v1/incidents/{incident_id}",
     "/api/v1/incidents/{incident_id}/costs",
     "/api/v1/incidents/{incident_id}/payments",
@@ -40,6 +46,14 @@ MEMBER_WRITABLE = [
         "category": "data_recovery", "amount_yen": 1000, "incurred_on": ON,
         "description": "restore"}),
 ]
+
+# Only the member the ids belong to: others get 404, an administrator 403.
+MEMBER_ONLY = [
+    ("POST", "/api/v1/notices/{notice_id}/acknowledge", None),
+]
+
+CHANGE = {"effective_date": "2099-01-01", "per_incident_limit": 2_000_000,
+          "aggregate_limit": 8_000_000, "summary_ja": "変更", "summary_en": "change"}
 
 # Administrators only: a member token gets 403 with its own ids and with anyone else's.
 ADMIN_ONLY = [
@@ -59,6 +73,8 @@ ADMIN_ONLY = [
     ("POST", "/api/v1/tokens", {"name": "escalate", "role": "admin"}),
     ("DELETE", "/api/v1/tokens/{token_id}", None),
     ("GET", "/api/v1/audit", None),
+    ("POST", "/api/v1/coverage-terms", CHANGE),
+    ("POST", "/api/v1/coverage-terms/preview", CHANGE),
     ("GET", "/api/v1/incidents/overdue", None),
     ("PATCH", "/api/v1/incidents/{incident_id}", {"attack_occurred": False}),
     ("PUT", "/api/v1/incidents/{incident_id}/documents",
@@ -75,6 +91,7 @@ ANY_TOKEN = [
     "/api/v1/program",
     "/api/v1/coverage-terms",
     "/api/v1/coverage?domain=" + SHARED + "&on=" + ON,
+    "/api/v1/notices",
     "/api/v1/incidents",
 ]
 
@@ -96,6 +113,12 @@ def world(client, admin, member_headers):
         ids[key] = {"member_id": m["id"], "term_id": m["term"]["id"],
                     "registration_id": reg["id"], "token_id": token.get_json()["id"],
                     "incident_id": incident.get_json()["id"]}
+    with db.transaction() as session:  # a coverage change: one notice per member (issue 5)
+        notice_service.publish(session, notice_service.Change(
+            date(2026, 7, 1), 2_000_000, 8_000_000, "変更", "change"), date(2026, 4, 1))
+        for key in ("a", "b"):
+            ids[key]["notice_id"] = session.execute(select(Notice.id).where(
+                Notice.member_id == ids[key]["member_id"])).scalar_one()
     run = client.post("/api/v1/sync-runs", json={}, headers=admin)  # no credentials: no calls
     client.application.extensions["groupcover.sync_thread"].join(timeout=30)
     for key in ("a", "b"):
@@ -187,6 +210,21 @@ def test_admin_may_do_admin_actions(client, admin, world, method, path, body):
         client.application.extensions["groupcover.sync_thread"].join(timeout=30)
 
 
+@pytest.mark.parametrize(("method", "path", "body"), MEMBER_ONLY,
+                         ids=[f"{m} {p}" for m, p, _ in MEMBER_ONLY])
+def test_member_only_actions(client, admin, world, method, path, body):
+    ids, headers = world
+    missing = client.open(path.format(**ids["missing"]), method=method, json=body,
+                          headers=headers)
+    other = client.open(path.format(**ids["b"]), method=method, json=body, headers=headers)
+    assert missing.status_code == other.status_code == 404
+    assert _anonymised(other) == _anonymised(missing)
+    r = client.open(path.format(**ids["a"]), method=method, json=body, headers=admin)
+    assert r.status_code == 403
+    r = client.open(path.format(**ids["a"]), method=method, json=body, headers=headers)
+    assert r.status_code == 200, r.get_json()
+
+
 @pytest.mark.parametrize(("method", "path", "body"), MEMBER_WRITABLE,
                          ids=[f"{m} {p}" for m, p, _ in MEMBER_WRITABLE])
 def test_member_writes_its_own_and_gets_404_for_anothers(client, admin, world, method, path,
@@ -219,7 +257,8 @@ def test_coverage_shows_a_member_only_its_own_entries(client, admin, world):
 def test_every_route_is_in_the_matrix(app):
     """A new /api/v1 route must be classified above (one row) before it ships."""
     classified = {("GET", p.split("?")[0]) for p in MEMBER_READABLE + ANY_TOKEN}
-    classified |= {(m, p.split("?")[0]) for m, p, _ in ADMIN_ONLY + MEMBER_WRITABLE}
+    classified |= {(m, p.split("?")[0])
+                   for m, p, _ in ADMIN_ONLY + MEMBER_WRITABLE + MEMBER_ONLY}
     routes = set()
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/"):

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from groupcover import db
+
+STATUSES = ("pending", "sent", "failed")
+
+
+class Notice(SQLModel, table=True):
+    """One letter telling one member company of one coverage-terms change (seed 004 §2②).
+
+    The table is the outbox: a notice is created in the same transaction as the version (or
+    the member's new term) and ``send-notices`` delivers it later. ``claimed_by`` and
+    ``claimed_until`` are the sender's lease on the row while it is being delivered.
+    """
+
+    __tablename__ = "notice"
+    __table_args__ = (
+        UniqueConstraint("member_id", "coverage_terms_id", name="uq_notice_member_terms"),
+        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="ck_notice_status"),
+        Index("ix_notice_due", "status", "next_attempt_at"),
+        Index("ix_notice_coverage_terms", "coverage_terms_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id")
+    coverage_terms_id: int = Field(foreign_key="coverage_terms.id")
+    send_by: date = Field(description="rule N1: the last day that keeps two months' notice")
+    status: str = Field(default="pending", max_length=10)
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_type=db.UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=200)
+    claimed_until: datetime | None = Field(default=None, sa_type=db.UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=db.UTCDateTime)
+    sent_on: date | None = Field(default=None, description="sent_at's day in the program zone")
+    last_error: str | None = None
+    acknowledged_at: datetime | None = Field(default=None, sa_type=db.UTCDateTime)
+    created_on: date = Field(description="the day the notice was created, program time zone")
+    created_at: datetime = db.utcnow_field()
