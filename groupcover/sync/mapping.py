@@ -58,7 +58,7 @@ def map_supplier(record: Mapping[str, Any], tz: ZoneInfo) -> VendorSupplier:
     if registered_on is None:
         raise UnmappableSupplier(supplier_id, "insert_ts missing or not ISO 8601")
     approval = record.get("approval")
-    approval = approval if isinstance(approval, Mapping) else {}
+    approval = approval if isinstance(approval, dict) else {}
     removed = approval.get("status") in REMOVED_STATUSES
     name = record.get("name")
     return VendorSupplier(
@@ -90,8 +90,8 @@ def supplier_domain(record: Mapping[str, Any]) -> str | None:
 
 def _is_ip(value: str) -> bool:
     value = value.strip()
-    if not (value[:1].isdigit() or value.count(":") > 1):
-        return False  # neither IPv4 nor IPv6: skip the (slow) parse
+    if not (value[:1].isdigit() or (":" in value and "://" not in value)):
+        return False  # neither IPv4 nor IPv6 (a URL is not an address): skip the slow parse
     try:
         ipaddress.ip_network(value.strip(), strict=False)
     except ValueError:

@@ -15,6 +15,7 @@ line or an exception message; accounts are named by their ``label``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
@@ -168,6 +169,10 @@ class PanoraysClient:
             before_retry=self._count_request,
         )
         self._session = requests.Session()
+        # Proxies from the environment once per base URL, not on every request (trust_env
+        # rescans os.environ and ~/.netrc each time; the token is set explicitly anyway).
+        self._session.trust_env = False
+        self._session.proxies.update(_environ_proxies(base_url))
         self._session.mount(base_url, HTTPAdapter(max_retries=retry))
         self._session.headers["Authorization"] = f"Bearer {token}"
         self._session.headers["Accept"] = "application/json"
@@ -247,6 +252,11 @@ class PanoraysClient:
             return response.json()
         except ValueError as exc:
             raise VendorProtocolError(self.label, "answer is not JSON") from exc
+
+
+@functools.lru_cache(maxsize=16)
+def _environ_proxies(base_url: str) -> dict[str, str]:
+    return requests.utils.get_environ_proxies(base_url)
 
 
 def _records(label: str, items: list[Any]) -> list[dict[str, Any]]:
