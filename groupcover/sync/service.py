@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import sys
 import threading
 import time
 import uuid
@@ -68,7 +67,6 @@ VENDOR_BLOCK = timedelta(hours=1)
 IN_FLIGHT = 4
 BATCH = 2
 RESULT_BATCH = 200
-SWITCH_INTERVAL = 0.0005
 _REASONS: tuple[tuple[type[VendorError], str], ...] = (
     (AuthFailed, "auth_failed"),
     (RateLimited, "rate_limited"),
@@ -213,21 +211,10 @@ def start_run(
 
 
 def run_sync(engine: Engine, settings: SyncSettings, mode: str, triggered_by: str) -> SyncRun:
-    """One whole run in this thread (the CLI's path: a process of its own).
-
-    For the run, the interpreter switches threads every 0.5 ms instead of 5 ms: the thread
-    that writes the database gives up the GIL on every SQLite call and would otherwise wait
-    behind the HTTP threads each time (the "convoy effect"; it doubled a first full sync).
-    Not done for runs started from the web app, whose process serves requests too.
-    """
+    """One whole run in this thread (the CLI's path)."""
     holder = new_holder()
     run = start_run(engine, settings, mode, triggered_by, holder)
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(min(previous, SWITCH_INTERVAL))
-    try:
-        return execute_run(engine, settings, run.id, holder)
-    finally:
-        sys.setswitchinterval(previous)
+    return execute_run(engine, settings, run.id, holder)
 
 
 def start_in_background(
