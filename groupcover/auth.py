@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from flask import Flask, g, request
-from sqlalchemy import select
+from flask import Flask, current_app, g, request
+from sqlalchemy import bindparam, select
 from sqlmodel import Field, Session, SQLModel
 
 from groupcover import db
@@ -77,22 +78,57 @@ def create_token(
     return row, plain
 
 
+_tokens = ApiToken.__table__
+# Built once: every request runs it, so it skips statement construction and the ORM.
+_TOKEN_BY_HASH = select(
+    _tokens.c.id, _tokens.c.name, _tokens.c.role, _tokens.c.member_id, _tokens.c.revoked_at
+).where(_tokens.c.token_hash == bindparam("token_hash"))
+
+
+_CACHE_MAX_ENTRIES = 10_000
+
+
 def _authenticate() -> None:
+    """Resolve the bearer token to a principal.
+
+    Reads may reuse a principal this worker resolved less than ``TOKEN_CACHE_SECONDS`` ago
+    (one query fewer on the hottest path); writes always ask the database. So a revoked
+    token stops writing at once and stops reading within ``TOKEN_CACHE_SECONDS`` everywhere
+    (at once in the worker that revoked it).
+    """
     header = request.headers.get("Authorization", "")
     scheme, _, plain = header.partition(" ")
     if scheme.lower() != "bearer" or not plain.strip():
         raise Unauthorized("a bearer token is required", field="Authorization",
                            rule="auth_required")
-    row = db.session().execute(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(plain.strip()))
-    ).scalar_one_or_none()
+    digest = hash_token(plain.strip())
+    cache: dict[str, tuple[float, Principal]] = current_app.extensions["groupcover.tokens"]
+    ttl = current_app.config["TOKEN_CACHE_SECONDS"]
+    now = time.monotonic()
+    if request.method in ("GET", "HEAD") and ttl > 0:
+        hit = cache.get(digest)
+        if hit is not None and now - hit[0] < ttl:
+            g.principal = hit[1]
+            return
+    row = db.connection().execute(_TOKEN_BY_HASH, {"token_hash": digest}).first()
     if row is None or row.revoked_at is not None:
+        cache.pop(digest, None)
         raise Unauthorized("unknown or revoked token", field="Authorization", rule="auth_invalid")
     g.principal = Principal(row.id, row.name, row.role, row.member_id)
+    if ttl > 0:
+        if len(cache) >= _CACHE_MAX_ENTRIES:
+            cache.clear()
+        cache[digest] = (now, g.principal)
+
+
+def forget_cached(token_hash: str) -> None:
+    """Drop a revoked token from this worker's cache (others expire it within the TTL)."""
+    current_app.extensions["groupcover.tokens"].pop(token_hash, None)
 
 
 def init_app(app: Flask) -> None:
     """Every ``/api/v1`` request needs a valid bearer token."""
+    app.extensions["groupcover.tokens"] = {}
 
     @app.before_request
     def _require_token() -> None:

@@ -45,6 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "NOTICE_LEASE_SECONDS": 900,
     "LOG_LEVEL": "INFO",
     "DB_POOL_SIZE": 5,
+    "TOKEN_CACHE_SECONDS": 5,
 }
 
 
@@ -94,6 +95,9 @@ def _validate(app: Flask) -> None:
     for key in ("SMTP_TIMEOUT", "NOTICE_BATCH_SIZE", "NOTICE_MAX_ATTEMPTS", "NOTICE_LEASE_SECONDS"):
         if not str(cfg[key]).isdigit() or int(cfg[key]) < 1:
             raise ConfigError(f"{key} must be a whole number of at least 1")
+    if not str(cfg["TOKEN_CACHE_SECONDS"]).isdigit():
+        raise ConfigError("TOKEN_CACHE_SECONDS must be a whole number (0 turns the cache off)")
+    cfg["TOKEN_CACHE_SECONDS"] = int(cfg["TOKEN_CACHE_SECONDS"])
     cfg["ENCRYPTION_KEY"] = _encryption_key(app, production)
 
 

@@ -57,7 +57,7 @@ class TokensView(MethodView):
 class TokenView(MethodView):
     @blp.response(200, TokenSchema)
     def delete(self, token_id):
-        """Revoke a token; it stops working at once."""
+        """Revoke a token: writes stop at once, reads within TOKEN_CACHE_SECONDS."""
         auth.require_admin()
         session = db.session()
         row = session.get(auth.ApiToken, token_id)
@@ -65,5 +65,6 @@ class TokenView(MethodView):
             raise NotFound("token", token_id)
         if row.revoked_at is None:
             row.revoked_at = clock.now()
+            auth.forget_cached(row.token_hash)
             audit.record(session, "token.revoke", "api_token", row.id)
         return row

@@ -37,6 +37,11 @@ class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = _Parser()
     PAGINATION_ARGUMENTS_PARSER = _Parser()
 
+    def arguments(self, schema, *args, **kwargs):
+        """Instantiate a schema class once here; webargs would do it on every request."""
+        return super().arguments(schema() if isinstance(schema, type) else schema,
+                                 *args, **kwargs)
+
     def paginated(self):
         """Lists: ``page`` from 1, ``page_size`` default 50, at most 500, X-Pagination header."""
         return self.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)

@@ -27,10 +27,10 @@ class CoverageView(MethodView):
         """Coverage of a supplier on a day: one entry per member insuring it (C1, C2).
 
         A member token sees only its own entries."""
-        session = db.session()
         domain = parse_domain(query["domain"])
-        on = query.get("on") or program_today(session)
-        coverages = service.supplier_coverage(session, domain, on, auth.visible_member_id())
+        on = query.get("on") or program_today(db.session())
+        coverages = service.supplier_coverage(db.connection(), domain, on,
+                                              auth.visible_member_id())
         return {"domain": domain, "on": on, "covered": bool(coverages), "coverages": coverages}
 
 

@@ -10,12 +10,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import Connection, Date, Select, bindparam, distinct, func, or_, select
 from sqlmodel import Session
 
 from groupcover.coverage.models import CoverageTerms
 from groupcover.members.models import Member
 from groupcover.members.service import get_member
+from groupcover.rules.coverage import Term as TermRule
 from groupcover.rules.coverage import member_coverage_period, supplier_coverage_period
 from groupcover.rules.limits import (
     AGGREGATE_LIMIT_YEN,
@@ -23,6 +24,7 @@ from groupcover.rules.limits import (
     Limits,
     aggregate_remaining,
 )
+from groupcover.rules.periods import Span
 from groupcover.suppliers.models import Registration
 from groupcover.suppliers.service import active_on
 from groupcover.terms.models import Term
@@ -62,6 +64,14 @@ def limits_on(session: Session, on: date) -> Limits:
     return Limits(version.per_incident_limit, version.aggregate_limit)
 
 
+def _limit_in_force(column, on):
+    """SQL: ``column`` of the coverage-terms version in force on ``on`` (NULL before the
+    first version; ``terms_in_force`` then answers)."""
+    versions = CoverageTerms.__table__
+    return (select(column).where(versions.c.effective_date <= on)
+            .order_by(versions.c.effective_date.desc()).limit(1).scalar_subquery())
+
+
 def _term_running(on: date):
     """SQL filter: the term's coverage period (start..min(end, last_day)) contains ``on``."""
     return [Term.start_date <= on, func.coalesce(Term.last_day, Term.end_date) >= on]
@@ -79,35 +89,68 @@ class SupplierCoverage:
     aggregate_remaining: int
 
 
-def supplier_coverage(session: Session, domain: str, on: date,
+def _supplier_coverage_statement(for_one_member: bool) -> Select:
+    """Registrations of ``:domain`` counting on ``:on``, each with its member's term running
+    that day (at most one: a member's terms never overlap), the member's name and the limits
+    in force (one round trip for the whole answer)."""
+    reg, term, member = Registration.__table__, Term.__table__, Member.__table__
+    versions = CoverageTerms.__table__
+    on = bindparam("on", type_=Date)
+    stmt = (
+        select(reg.c.id, reg.c.member_id, reg.c.registered_on, reg.c.deregistered_on,
+               term.c.id.label("term_id"), term.c.start_date, term.c.end_date, term.c.last_day,
+               term.c.aggregate_paid, member.c.name,
+               _limit_in_force(versions.c.per_incident_limit, on).label("per_incident_limit"),
+               _limit_in_force(versions.c.aggregate_limit, on).label("aggregate_limit"))
+        .join_from(reg, term, term.c.member_id == reg.c.member_id)
+        .join(member, member.c.id == reg.c.member_id)
+        .where(reg.c.domain == bindparam("domain"), reg.c.registered_on <= on,
+               or_(reg.c.deregistered_on.is_(None), reg.c.deregistered_on >= on),
+               term.c.start_date <= on, func.coalesce(term.c.last_day, term.c.end_date) >= on)
+        .order_by(reg.c.member_id, reg.c.registered_on, reg.c.id)
+    )
+    return stmt.where(reg.c.member_id == bindparam("member_id")) if for_one_member else stmt
+
+
+# Built once: the busiest query of the API skips statement construction and the ORM.
+_SUPPLIER_COVERAGE = {False: _supplier_coverage_statement(False),
+                      True: _supplier_coverage_statement(True)}
+
+
+def _earliest_limits(conn: Connection) -> Limits:
+    """Before the first version took effect, its limits answer (see ``terms_in_force``)."""
+    versions = CoverageTerms.__table__
+    row = conn.execute(select(versions.c.per_incident_limit, versions.c.aggregate_limit)
+                       .order_by(versions.c.effective_date).limit(1)).one()
+    return Limits(row.per_incident_limit, row.aggregate_limit)
+
+
+def supplier_coverage(conn: Connection, domain: str, on: date,
                       member_id: int | None = None) -> list[SupplierCoverage]:
     """C1 + C2: one entry per member under which ``domain`` is insured on ``on``."""
-    stmt = active_on(
-        select(Registration, Term, Member.name)
-        .join(Term, Term.member_id == Registration.member_id)
-        .join(Member, Member.id == Registration.member_id)
-        .where(Registration.domain == domain, *_term_running(on)),
-        on,
-    ).order_by(Registration.member_id, Registration.registered_on, Registration.id)
-    if member_id is not None:
-        stmt = stmt.where(Registration.member_id == member_id)
+    params = {"domain": domain, "on": on, "member_id": member_id}
     by_member: dict[int, list] = defaultdict(list)
-    for reg, term, name in session.execute(stmt):
-        by_member[reg.member_id].append((reg, term, name))
+    for row in conn.execute(_SUPPLIER_COVERAGE[member_id is not None], params):
+        by_member[row.member_id].append(row)
     if not by_member:
         return []
-    limits = limits_on(session, on)
+    first_row = next(iter(by_member.values()))[0]
+    limits = (Limits(first_row.per_incident_limit, first_row.aggregate_limit)
+              if first_row.per_incident_limit is not None else _earliest_limits(conn))
     result = []
     for rows in by_member.values():
-        first, term, name = rows[0]
-        period = supplier_coverage_period([r.span for r, _, _ in rows], term.rule, on)
+        first = rows[0]
+        term = TermRule(first.term_id, first.member_id, first.start_date, first.end_date,
+                        first.last_day)
+        spans = [Span(r.registered_on, r.deregistered_on) for r in rows]
+        period = supplier_coverage_period(spans, term, on)
         if period is None:
             continue
         result.append(SupplierCoverage(
-            member_id=first.member_id, member_name=name, registration_id=first.id,
+            member_id=first.member_id, member_name=first.name, registration_id=first.id,
             period_start=period.start, period_end=period.end,
             per_incident_limit=limits.per_incident, aggregate_limit=limits.aggregate,
-            aggregate_remaining=aggregate_remaining(limits, term.aggregate_paid),
+            aggregate_remaining=aggregate_remaining(limits, first.aggregate_paid),
         ))
     return result
 

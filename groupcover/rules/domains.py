@@ -19,10 +19,11 @@ def normalise_domain(value: str) -> str:
     text = text.rsplit("@", 1)[-1].split(":", 1)[0].rstrip(".")
     if text.startswith("www."):
         text = text[4:]
-    try:
-        text = text.encode("idna").decode("ascii")
-    except UnicodeError as exc:
-        raise ValueError(f"not a domain name: {value!r}") from exc
+    if not text.isascii():  # the label checks below cover what the idna codec checks
+        try:
+            text = text.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise ValueError(f"not a domain name: {value!r}") from exc
     labels = text.split(".")
     if len(labels) < 2 or len(text) > 253 or not all(_LABEL.match(label) for label in labels):
         raise ValueError(f"not a domain name: {value!r}")

@@ -4,6 +4,8 @@ deregistration after it, cancellation, two members, renewal the day after)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from tests import factories as f
@@ -256,3 +258,30 @@ def test_coverage_terms_list(client, admin, member_headers):
         assert version["per_incident_limit"] == 3_000_000
         assert version["aggregate_limit"] == 10_000_000
         assert "X-Pagination" in r.headers
+
+
+@pytest.mark.parametrize(
+    ("on", "limits"),
+    [
+        ("1999-12-31", (3_000_000, 10_000_000)),   # before the first version: the first applies
+        ("2026-12-31", (3_000_000, 10_000_000)),
+        ("2027-01-01", (2_000_000, 8_000_000)),    # the new version's first day
+        ("2027-03-31", (2_000_000, 8_000_000)),
+    ],
+)
+def test_limits_are_those_of_the_version_in_force(app, client, admin, on, limits):
+    from groupcover import db
+    from groupcover.coverage.models import CoverageTerms
+
+    m = f.insured_member(client, admin, "1999-04-01", "2000-03-31")
+    f.term(client, admin, m["id"], "2026-04-01", "2027-03-31")
+    f.registration(client, admin, m["id"], SUPPLIER, "1999-04-01")
+    with app.app_context(), db.transaction() as s:
+        s.add(CoverageTerms(effective_date=date(2027, 1, 1), per_incident_limit=2_000_000,
+                            aggregate_limit=8_000_000, summary_ja="変更", summary_en="changed"))
+    [entry] = client.get(f"/api/v1/coverage?domain={SUPPLIER}&on={on}",
+                         headers=admin).get_json()["coverages"]
+    assert (entry["per_incident_limit"], entry["aggregate_limit"]) == limits
+    assert entry["aggregate_remaining"] == limits[1]
+    own = client.get(f"/api/v1/members/{m['id']}/coverage?on={on}", headers=admin).get_json()
+    assert (own["per_incident_limit"], own["aggregate_limit"]) == limits

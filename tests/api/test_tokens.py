@@ -156,3 +156,31 @@ def test_cli_unknown_member_says_so(app):
     result = _cli(app, "--role", "member", "--member", "999999", "--name", "ghost")
     assert result.exit_code == 1
     assert "member 999999 not found" in result.output
+
+
+def test_revoked_token_stops_writing_at_once_and_reading_within_the_cache_ttl(
+        app, client, admin, monkeypatch):
+    """Another worker's revocation: this worker still has the token cached for reads only."""
+    from groupcover import auth
+
+    clock_now = [1000.0]
+    monkeypatch.setattr(auth.time, "monotonic", lambda: clock_now[0])
+    app.config["TOKEN_CACHE_SECONDS"] = 5
+    made = client.post("/api/v1/tokens", json={"name": "ops", "role": "admin"}, headers=admin)
+    headers = {"Authorization": f"Bearer {made.get_json()['token']}"}
+    assert client.get("/api/v1/program", headers=headers).status_code == 200  # now cached
+    cached = dict(app.extensions["groupcover.tokens"])
+    client.delete(f"/api/v1/tokens/{made.get_json()['id']}", headers=admin)
+    app.extensions["groupcover.tokens"].update(cached)  # as if revoked by another worker
+    assert client.get("/api/v1/program", headers=headers).status_code == 200
+    assert client.patch("/api/v1/program", json={"name": "x"}, headers=headers).status_code == 401
+    clock_now[0] += 5
+    assert client.get("/api/v1/program", headers=headers).status_code == 401
+
+
+def test_revocation_in_this_worker_takes_effect_at_once(client, admin):
+    made = client.post("/api/v1/tokens", json={"name": "ops", "role": "admin"}, headers=admin)
+    headers = {"Authorization": f"Bearer {made.get_json()['token']}"}
+    assert client.get("/api/v1/program", headers=headers).status_code == 200
+    client.delete(f"/api/v1/tokens/{made.get_json()['id']}", headers=admin)
+    assert client.get("/api/v1/program", headers=headers).status_code == 401
