@@ -11,7 +11,7 @@ SEED_DEMO ?= 1
 DEV    ?= 0
 PYTEST_ARGS ?=
 
-.PHONY: install run migrate seed test lint bench clean
+.PHONY: install run migrate seed test lint bench clean vendor-stub demo-sync
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,15 @@ ifeq ($(DEV),1)
 else
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
 endif
+
+# The fake vendor API (issue 4) with the demo members' accounts, on VENDOR_API_URL's port;
+# then, in another terminal: make demo-sync
+vendor-stub: install
+	$(BIN)/python -m integrations.panorays.stub --port 8001 --account-ids demo-sakura,demo-fuji,demo-minato
+
+demo-sync: seed
+	$(FLASK) link-vendor-stub
+	$(FLASK) sync-suppliers
 
 test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)

@@ -57,8 +57,11 @@ def database(url: str | None):
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}) \
+        yield (
+            make_url(url)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
             .render_as_string(hide_password=False)
+        )
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -71,51 +74,92 @@ def populate(app, rng: random.Random) -> tuple[int, int]:
     with app.app_context(), db.transaction() as s:
         get_program(s)
         ensure_initial_terms(s)
-        s.execute(insert(Member), [
-            {"name": f"Member {n} K.K.", "contact_email": f"risk@m{n}.example.jp",
-             "created_at": now, "updated_at": now} for n in range(MEMBERS)
-        ])
+        s.execute(
+            insert(Member),
+            [
+                {
+                    "name": f"Member {n} K.K.",
+                    "contact_email": f"risk@m{n}.example.jp",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for n in range(MEMBERS)
+            ],
+        )
         member_ids = [m for (m,) in s.execute(text("SELECT id FROM member ORDER BY id"))]
-        s.execute(insert(Term), [
-            {"member_id": m, "start_date": TERM[0], "end_date": TERM[1], "aggregate_paid": 0,
-             "created_at": now} for m in member_ids
-        ])
+        s.execute(
+            insert(Term),
+            [
+                {
+                    "member_id": m,
+                    "start_date": TERM[0],
+                    "end_date": TERM[1],
+                    "aggregate_paid": 0,
+                    "created_at": now,
+                }
+                for m in member_ids
+            ],
+        )
         term_of = dict(s.execute(text("SELECT member_id, id FROM term")).all())
         busy, quiet, others = member_ids[0], member_ids[1], member_ids[2:]
         owners = [busy] * BUSY_PAID + [rng.choice(others) for _ in range(INCIDENTS - BUSY_PAID)]
-        victims = app.extensions["bench.fernet"].encrypt(
-            json.dumps([{"name": "被害者", "address": "東京都"}], ensure_ascii=False).encode()
-        ).decode()
+        victims = (
+            app.extensions["bench.fernet"]
+            .encrypt(
+                json.dumps([{"name": "被害者", "address": "東京都"}], ensure_ascii=False).encode()
+            )
+            .decode()
+        )
         causes = list(Cause)
         rows = []
         for owner in owners:
             day = TERM[0] + timedelta(days=rng.randrange(150))
-            rows.append({
-                "member_id": owner, "term_id": term_of[owner], "occurred_on": day,
-                "discovered_on": day, "place": "本社", "circumstances": "bench",
-                "cause": rng.choice(causes).value, "attack_occurred": False,
-                "victims_encrypted": victims, "covered": True, "period_start": TERM[0],
-                "period_end": TERM[1], "documents": {}, "claimed_yen": 0, "paid_yen": 0,
-                "created_at": now, "updated_at": now,
-            })
+            rows.append(
+                {
+                    "member_id": owner,
+                    "term_id": term_of[owner],
+                    "occurred_on": day,
+                    "discovered_on": day,
+                    "place": "本社",
+                    "circumstances": "bench",
+                    "cause": rng.choice(causes).value,
+                    "attack_occurred": False,
+                    "victims_encrypted": victims,
+                    "covered": True,
+                    "period_start": TERM[0],
+                    "period_end": TERM[1],
+                    "documents": {},
+                    "claimed_yen": 0,
+                    "paid_yen": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
         s.execute(insert(Incident), rows)
-        incidents = s.execute(
-            select(Incident.id, Incident.cause, Incident.occurred_on)
-        ).all()
+        incidents = s.execute(select(Incident.id, Incident.cause, Incident.occurred_on)).all()
         costs = []
         for incident_id, cause, occurred_on in incidents:
             for _ in range(COSTS_PER_INCIDENT):
                 category = rng.choice(ALLOWED_CATEGORIES[Cause(cause)])
                 items = allowed_items(Cause(cause), category)
-                costs.append({
-                    "incident_id": incident_id, "category": category.value,
-                    "item": rng.choice(items) if items else None,
-                    "amount_yen": rng.randrange(10_000, 500_000), "incurred_on": occurred_on,
-                    "description": "bench", "created_at": now,
-                })
+                costs.append(
+                    {
+                        "incident_id": incident_id,
+                        "category": category.value,
+                        "item": rng.choice(items) if items else None,
+                        "amount_yen": rng.randrange(10_000, 500_000),
+                        "incurred_on": occurred_on,
+                        "description": "bench",
+                        "created_at": now,
+                    }
+                )
         s.execute(insert(CostLine), costs)
-        s.execute(text("UPDATE incident SET claimed_yen = (SELECT SUM(amount_yen) FROM "
-                       "incident_cost WHERE incident_cost.incident_id = incident.id)"))
+        s.execute(
+            text(
+                "UPDATE incident SET claimed_yen = (SELECT SUM(amount_yen) FROM "
+                "incident_cost WHERE incident_cost.incident_id = incident.id)"
+            )
+        )
     return busy, quiet
 
 
@@ -136,8 +180,14 @@ def main() -> None:
     rng = random.Random(args.seed)
     with database(args.database_url) as url:
         key = Fernet.generate_key()
-        app = create_app({"ENV": "testing", "DATABASE_URL": url, "ENCRYPTION_KEY": key.decode(),
-                          "LOG_LEVEL": "WARNING"})
+        app = create_app(
+            {
+                "ENV": "testing",
+                "DATABASE_URL": url,
+                "ENCRYPTION_KEY": key.decode(),
+                "LOG_LEVEL": "WARNING",
+            }
+        )
         app.extensions["bench.fernet"] = Fernet(key)
         engine = app.extensions["groupcover.engine"]
         upgrade(engine)
@@ -148,18 +198,27 @@ def main() -> None:
             _row, plain = auth.create_token(s, role="admin", name="bench", member_id=None)
         headers = {"Authorization": f"Bearer {plain}"}
         client = app.test_client()
-        busy_ids = [i for (i,) in engine.connect().execute(
-            text("SELECT id FROM incident WHERE member_id = :m ORDER BY id"), {"m": busy})]
+        busy_ids = [
+            i
+            for (i,) in engine.connect().execute(
+                text("SELECT id FROM incident WHERE member_id = :m ORDER BY id"), {"m": busy}
+            )
+        ]
         pay_times = []
         for incident_id in busy_ids:
             start = time.perf_counter()
-            r = client.post(f"/api/v1/incidents/{incident_id}/payments",
-                            json={"amount_yen": 50_000, "paid_on": ON}, headers=headers)
+            r = client.post(
+                f"/api/v1/incidents/{incident_id}/payments",
+                json={"amount_yen": 50_000, "paid_on": ON},
+                headers=headers,
+            )
             pay_times.append(time.perf_counter() - start)
             assert r.status_code == 201, r.get_json()
         t2 = time.perf_counter()
-        paths = {name: f"/api/v1/members/{m}/coverage?on={ON}"
-                 for name, m in (("busy", busy), ("quiet", quiet))}
+        paths = {
+            name: f"/api/v1/members/{m}/coverage?on={ON}"
+            for name, m in (("busy", busy), ("quiet", quiet))
+        }
         for path in paths.values():  # warm up
             for _ in range(20):
                 timed(client, path, headers)
@@ -169,8 +228,10 @@ def main() -> None:
                 samples[name].append(timed(client, paths[name], headers))
         answer = client.get(paths["busy"], headers=headers).get_json()
         with engine.connect() as conn:
-            counts = {t: conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
-                      for t in ("member", "incident", "incident_cost", "incident_payment")}
+            counts = {
+                t: conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
+                for t in ("member", "incident", "incident_cost", "incident_payment")
+            }
         engine.dispose()
 
     def ms(values: list[float], q: float) -> float:
@@ -181,13 +242,21 @@ def main() -> None:
     print(f"backend            {make_url(url).get_backend_name()}")
     print(f"rows               {counts}")
     print(f"populate           {t1 - t0:.2f} s (bulk insert)")
-    print(f"200 payments (API) {t2 - t1:.2f} s, median {statistics.median(pay_times)*1000:.2f} ms")
-    print(f"busy member        aggregate_paid={answer['aggregate_paid']:,} "
-          f"aggregate_remaining={answer['aggregate_remaining']:,}")
-    print(f"coverage busy      median {busy_median:.3f} ms  p95 {ms(samples['busy'], 95):.3f} ms"
-          f"  (n={len(samples['busy'])})")
-    print(f"coverage quiet     median {quiet_median:.3f} ms  p95 {ms(samples['quiet'], 95):.3f} ms"
-          f"  (n={len(samples['quiet'])})")
+    print(
+        f"200 payments (API) {t2 - t1:.2f} s, median {statistics.median(pay_times) * 1000:.2f} ms"
+    )
+    print(
+        f"busy member        aggregate_paid={answer['aggregate_paid']:,} "
+        f"aggregate_remaining={answer['aggregate_remaining']:,}"
+    )
+    print(
+        f"coverage busy      median {busy_median:.3f} ms  p95 {ms(samples['busy'], 95):.3f} ms"
+        f"  (n={len(samples['busy'])})"
+    )
+    print(
+        f"coverage quiet     median {quiet_median:.3f} ms  p95 {ms(samples['quiet'], 95):.3f} ms"
+        f"  (n={len(samples['quiet'])})"
+    )
     ratio = busy_median / quiet_median
     print(f"ratio busy/quiet   {ratio:.3f}  ({'OK' if ratio <= 1.5 else 'OVER'} ≤ 1.5)")
 

@@ -41,11 +41,12 @@ def _blueprints() -> list:
     from groupcover.notices.api import blp as notices_blp
     from groupcover.program.api import blp as program_blp
     from groupcover.suppliers.api import blp as suppliers_blp
+    from groupcover.sync.api import blp as sync_blp
     from groupcover.terms.api import blp as terms_blp
     from groupcover.tokens_api import blp as tokens_blp
 
     return [program_blp, members_blp, terms_blp, suppliers_blp, coverage_blp, tokens_blp,
-            audit_blp, incidents_blp, notices_blp]
+            audit_blp, incidents_blp, notices_blp, sync_blp]
 
 
 def _healthz():

@@ -11,10 +11,10 @@ from datetime import date, datetime, time
 from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import JSON
+from sqlalchemy import JSON, insert
 from sqlmodel import Field, Session, SQLModel
 
-from groupcover import db
+from groupcover import clock, db
 
 
 class AuditEntry(SQLModel, table=True):
@@ -72,3 +72,16 @@ def record(
             after=after,
         )
     )
+
+
+def record_many(
+    session: Session, entries: list[dict[str, Any]], *, actor: str | None = None
+) -> None:
+    """``record`` for a job that changes many rows at once: one bulk INSERT.
+
+    Each entry holds ``action``, ``entity``, ``entity_id`` and optionally ``before``/``after``.
+    """
+    if not entries:
+        return
+    base = {"at": clock.now(), "actor": actor or current_actor(), "before": None, "after": None}
+    session.execute(insert(AuditEntry.__table__), [{**base, **entry} for entry in entries])

@@ -9,6 +9,7 @@ from groupcover.members.models import Member
 from groupcover.notices.models import Notice
 from groupcover.program.models import Program
 from groupcover.suppliers.models import Registration
+from groupcover.sync.models import SyncAccountResult, SyncRun
 from groupcover.terms.models import Term
 
 __all__ = [
@@ -23,5 +24,7 @@ __all__ = [
     "Payment",
     "Program",
     "Registration",
+    "SyncAccountResult",
+    "SyncRun",
     "Term",
 ]

@@ -1,0 +1,1 @@
+"""Mirror of the members' supplier registrations on the vendor platform (issue 4)."""

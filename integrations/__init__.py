@@ -1,0 +1,1 @@
+"""Clients and fakes for the outside services groupcover talks to."""

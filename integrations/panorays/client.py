@@ -1,0 +1,285 @@
+"""Client for the Panorays public API v2 supplier list, over ``requests``.
+
+One :class:`PanoraysClient` walks one account (the bearer token decides the account). The
+walk is a generator of pages so a 2,000-supplier account never sits in memory twice, and it
+is strict about what makes a walk *complete*: it follows ``has_next`` (never the page
+length), refuses a cursor it has already seen, and raises a distinct :class:`CursorExpired`
+so the caller can restart the walk. Transient failures (5xx, reset connections, timeouts)
+are retried by urllib3 with backoff; a 429 is never retried blindly, because passing 150
+requests a minute blocks the token for an hour. Every request, retries included, goes
+through a per-token :class:`Throttle` (≤ 120 a minute by default).
+
+The token is a secret: it is kept only in the session's headers and never appears in a log
+line or an exception message; accounts are named by their ``label``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = (500, 502, 503, 504)
+
+
+class VendorError(Exception):
+    """A walk of one vendor account could not be completed."""
+
+    def __init__(self, label: str, message: str) -> None:
+        super().__init__(f"{label}: {message}")
+        self.label = label
+
+
+class AuthFailed(VendorError):
+    """401/403: the account's token is wrong, revoked or lacks access."""
+
+
+class RateLimited(VendorError):
+    """429 with no (or too long a) ``Retry-After``: the token must be left alone."""
+
+    def __init__(self, label: str, message: str, retry_after: float | None) -> None:
+        super().__init__(label, message)
+        self.retry_after = retry_after
+
+
+class CursorExpired(VendorError):
+    """The server no longer knows the ``next_token``: the walk must start again."""
+
+
+class RepeatedCursor(VendorError):
+    """The server handed out a cursor already used in this walk: it would loop forever."""
+
+
+class VendorUnavailable(VendorError):
+    """5xx, timeouts or reset connections that outlasted the retries."""
+
+
+class VendorProtocolError(VendorError):
+    """An answer that is not the documented shape (bad JSON, ``has_next`` without ``next``)."""
+
+
+class Throttle:
+    """At most ``per_minute`` requests in any sliding 60-second window, per key.
+
+    Shared by every client of the process, so two walks of the same token (a restart, a
+    second run) still count together. Keys are digests of tokens, never tokens.
+    """
+
+    def __init__(
+        self,
+        per_minute: int = 120,
+        *,
+        window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.per_minute = per_minute
+        self.window = window
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._sent: dict[str, deque[float]] = {}
+
+    def acquire(self, key: str) -> None:
+        """Block until one more request for ``key`` fits in the window, then count it."""
+        while True:
+            with self._lock:
+                now = self._clock()
+                sent = self._sent.setdefault(key, deque())
+                while sent and sent[0] <= now - self.window:
+                    sent.popleft()
+                if len(sent) < self.per_minute:
+                    sent.append(now)
+                    return
+                wait = sent[0] + self.window - now
+            self._sleep(wait)
+
+
+DEFAULT_THROTTLE = Throttle()
+
+
+class _ThrottledRetry(Retry):
+    """urllib3 retry policy that also passes each retry through the token's throttle."""
+
+    def __init__(self, *args: Any, before_retry: Callable[[], None] | None = None, **kw: Any):
+        super().__init__(*args, **kw)
+        self.before_retry = before_retry
+
+    def new(self, **kw: Any) -> _ThrottledRetry:
+        retry = super().new(**kw)
+        retry.before_retry = self.before_retry
+        return retry
+
+    def sleep(self, response: Any = None) -> None:
+        super().sleep(response)
+        if self.before_retry is not None:
+            self.before_retry()
+
+
+class PanoraysClient:
+    """Walks the supplier list of one vendor account."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        label: str,
+        page_size: int = 100,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        retries: int = 3,
+        backoff_factor: float = 0.5,
+        max_retry_after: float = 5.0,
+        throttle: Throttle = DEFAULT_THROTTLE,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not 1 <= page_size <= 100:
+            raise ValueError("page_size must be between 1 and 100")
+        self.url = base_url.rstrip("/") + "/v2/suppliers"
+        self.label = label
+        self.page_size = page_size
+        self.timeout = (connect_timeout, read_timeout)
+        self.max_retry_after = max_retry_after
+        self.requests_sent = 0
+        self._throttle = throttle
+        self._throttle_key = hashlib.sha256(token.encode()).hexdigest()
+        self._sleep = sleep
+        retry = _ThrottledRetry(
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            backoff_factor=backoff_factor,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=frozenset({"GET"}),
+            respect_retry_after_header=False,
+            raise_on_status=False,
+            before_retry=self._count_request,
+        )
+        self._session = requests.Session()
+        # Proxies from the environment once per base URL, not on every request (trust_env
+        # rescans os.environ and ~/.netrc each time; the token is set explicitly anyway).
+        self._session.trust_env = False
+        self._session.proxies.update(_environ_proxies(base_url))
+        self._session.mount(base_url, HTTPAdapter(max_retries=retry))
+        self._session.headers["Authorization"] = f"Bearer {token}"
+        self._session.headers["Accept"] = "application/json"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> PanoraysClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def iter_pages(self) -> Iterator[list[dict[str, Any]]]:
+        """Yield the account's supplier records page by page until ``has_next`` is false.
+
+        Raises a :class:`VendorError` subclass if the walk cannot be completed; pages already
+        yielded then do not describe the whole account.
+        """
+        seen: set[str] = set()
+        next_token: str | None = None
+        while True:
+            body = self._get(next_token)
+            if isinstance(body, list):
+                yield _records(self.label, body)
+                return
+            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+                raise VendorProtocolError(self.label, "answer is neither an envelope nor a list")
+            yield _records(self.label, body["data"])
+            if body.get("has_next") is not True:
+                return
+            next_token = body.get("next")
+            if not isinstance(next_token, str) or not next_token:
+                raise VendorProtocolError(self.label, "has_next is true but next is missing")
+            if next_token in seen:
+                raise RepeatedCursor(self.label, f"cursor repeated after {len(seen)} pages")
+            seen.add(next_token)
+
+    def _count_request(self) -> None:
+        self._throttle.acquire(self._throttle_key)
+        self.requests_sent += 1
+
+    def _get(self, next_token: str | None) -> Any:
+        params: dict[str, Any] = {"limit": self.page_size}
+        if next_token is not None:
+            params["next_token"] = next_token
+        while True:
+            self._count_request()
+            try:
+                response = self._session.get(self.url, params=params, timeout=self.timeout)
+            except requests.RequestException as exc:
+                raise VendorUnavailable(self.label, f"{type(exc).__name__} after retries") from exc
+            if response.status_code == 429:
+                retry_after = _retry_after(response.headers.get("Retry-After"))
+                if retry_after is None or retry_after > self.max_retry_after:
+                    raise RateLimited(
+                        self.label,
+                        f"429, Retry-After {response.headers.get('Retry-After', 'absent')}",
+                        retry_after,
+                    )
+                log.info("vendor account %s: 429, retrying after %.1fs", self.label, retry_after)
+                self._sleep(retry_after)
+                continue
+            return self._decode(response, next_token)
+
+    def _decode(self, response: requests.Response, next_token: str | None) -> Any:
+        status = response.status_code
+        if status in (401, 403):
+            raise AuthFailed(self.label, f"{status}: token rejected")
+        if status == 400 and next_token is not None and _mentions_cursor(response):
+            raise CursorExpired(self.label, "next_token expired")
+        if status >= 500:
+            raise VendorUnavailable(self.label, f"{status} after retries")
+        if status != 200:
+            raise VendorProtocolError(self.label, f"unexpected status {status}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise VendorProtocolError(self.label, "answer is not JSON") from exc
+
+
+@functools.lru_cache(maxsize=16)
+def _environ_proxies(base_url: str) -> dict[str, str]:
+    return requests.utils.get_environ_proxies(base_url)
+
+
+def _records(label: str, items: list[Any]) -> list[dict[str, Any]]:
+    if not all(isinstance(item, dict) for item in items):
+        raise VendorProtocolError(label, "a supplier record is not an object")
+    return items
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds form); None if absent or odd."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
+
+
+def _mentions_cursor(response: requests.Response) -> bool:
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    text = str(body).lower() if isinstance(body, dict) else ""
+    return "next_token" in text or "cursor" in text
