@@ -1,7 +1,7 @@
 """Sync runs (issue 4): one row per run, one per vendor account in each run.
 
-Revision ID: 0002_sync
-Revises: 0005
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-24
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0002_sync"
-down_revision = "0005"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

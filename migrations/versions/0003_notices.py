@@ -1,7 +1,7 @@
 """Notices of coverage-terms changes (issue 5): the outbox ``send-notices`` delivers.
 
-Revision ID: 0005
-Revises: 0006
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-24
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = '0005'
-down_revision = '0006'
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
