@@ -9,7 +9,7 @@ WORKERS ?= 2
 SEED_DEMO ?= 1
 # Dev server (auto-reload) instead of gunicorn: make run DEV=1
 DEV    ?= 0
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto
 
 .PHONY: install run migrate seed test lint bench clean vendor-stub demo-sync
 
