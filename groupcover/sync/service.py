@@ -52,12 +52,14 @@ from integrations.panorays.client import (
     AuthFailed,
     CursorExpired,
     PanoraysClient,
+    PoolManager,
     RateLimited,
     RepeatedCursor,
     Throttle,
     VendorError,
     VendorProtocolError,
     VendorUnavailable,
+    connection_pool,
 )
 
 log = logging.getLogger(__name__)
@@ -403,7 +405,11 @@ def _walk_batches(
     throttle = _throttle(settings.requests_per_minute)
     queue = iter(accounts)
     batch_size = BATCH * settings.concurrency
-    with ThreadPoolExecutor(settings.concurrency, thread_name_prefix="sync-walk") as pool:
+    connections = connection_pool(settings.vendor_api_url, settings.concurrency)
+    with (
+        ThreadPoolExecutor(settings.concurrency, thread_name_prefix="sync-walk") as pool,
+        connections,
+    ):
         pending: set[Future[_Walk]] = set()
 
         def fill() -> None:
@@ -411,7 +417,7 @@ def _walk_batches(
                 account = next(queue, None)
                 if account is None:
                     return
-                pending.add(pool.submit(_walk, account, settings, tz, throttle))
+                pending.add(pool.submit(_walk, account, settings, tz, throttle, connections))
 
         fill()
         ready: list[_Walk] = []
@@ -424,7 +430,13 @@ def _walk_batches(
                 ready = []
 
 
-def _walk(account: _Account, settings: SyncSettings, tz: ZoneInfo, throttle: Throttle) -> _Walk:
+def _walk(
+    account: _Account,
+    settings: SyncSettings,
+    tz: ZoneInfo,
+    throttle: Throttle,
+    connections: PoolManager,
+) -> _Walk:
     """Read the whole account; on an expired cursor start once more from the beginning."""
     started = time.monotonic()
     walk = _Walk(account)
@@ -441,6 +453,7 @@ def _walk(account: _Account, settings: SyncSettings, tz: ZoneInfo, throttle: Thr
                 backoff_factor=settings.backoff_factor,
                 max_retry_after=settings.max_retry_after,
                 throttle=throttle,
+                pool=connections,
             ) as client:
                 for page in client.iter_pages():
                     walk.pages += 1
