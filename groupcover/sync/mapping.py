@@ -77,14 +77,22 @@ def supplier_domain(record: Mapping[str, Any]) -> str | None:
     Assets may also hold IP addresses, ranges or junk; skipping those keeps one odd asset from
     making the supplier unmappable.
     """
-    assets = record.get("assets")
-    candidates = [record.get("primary_domain"), *(assets if isinstance(assets, list) else [])]
-    for candidate in candidates:
-        if isinstance(candidate, str) and not _is_ip(candidate):
-            try:
-                return normalise_domain(candidate)
-            except ValueError:
-                continue
+    domain = _domain(record.get("primary_domain"))
+    if domain is None:
+        assets = record.get("assets")
+        for candidate in assets if isinstance(assets, list) else ():
+            domain = _domain(candidate)
+            if domain is not None:
+                break
+    return domain
+
+
+def _domain(candidate: Any) -> str | None:
+    if isinstance(candidate, str) and not _is_ip(candidate):
+        try:
+            return normalise_domain(candidate)
+        except ValueError:
+            return None
     return None
 
 
