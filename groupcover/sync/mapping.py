@@ -49,9 +49,12 @@ def map_supplier(record: Mapping[str, Any], tz: ZoneInfo) -> VendorSupplier:
     readable ``insert_ts``.
     """
     supplier_id = record.get("id")
-    if not isinstance(supplier_id, str | int) or str(supplier_id) == "":
+    if not isinstance(supplier_id, str):
+        if not isinstance(supplier_id, int):
+            raise UnmappableSupplier("?", "no id")
+        supplier_id = str(supplier_id)
+    if not supplier_id:
         raise UnmappableSupplier("?", "no id")
-    supplier_id = str(supplier_id)
     domain = supplier_domain(record)
     if domain is None:
         raise UnmappableSupplier(supplier_id, "no valid primary_domain or asset")
@@ -62,13 +65,14 @@ def map_supplier(record: Mapping[str, Any], tz: ZoneInfo) -> VendorSupplier:
     approval = approval if isinstance(approval, dict) else {}
     removed = approval.get("status") in REMOVED_STATUSES
     name = record.get("name")
+    name = name.strip() if isinstance(name, str) else ""
     return VendorSupplier(
-        vendor_supplier_id=supplier_id,
-        name=name.strip() if isinstance(name, str) and name.strip() else domain,
-        domain=domain,
-        registered_on=registered_on,
-        removed=removed,
-        removed_on=_local_date(approval.get("update_ts"), tz) if removed else None,
+        supplier_id,
+        name or domain,
+        domain,
+        registered_on,
+        removed,
+        _local_date(approval.get("update_ts"), tz) if removed else None,
     )
 
 
