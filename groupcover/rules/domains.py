@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*://")
+_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+# Two labels or more, matched whole in one go (the sync maps 100,000 domains per run).
+_HOST = re.compile(rf"(?:{_LABEL}\.)+{_LABEL}")
 
 
 def normalise_domain(value: str) -> str:
@@ -14,7 +17,9 @@ def normalise_domain(value: str) -> str:
     left is not a host name with at least two labels.
     """
     text = (value or "").strip().lower()
-    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text)
+    scheme = _SCHEME.match(text) if "://" in text else None
+    if scheme:
+        text = text[scheme.end() :]
     text = text.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
     text = text.rsplit("@", 1)[-1].split(":", 1)[0].rstrip(".")
     if text.startswith("www."):
@@ -24,7 +29,6 @@ def normalise_domain(value: str) -> str:
             text = text.encode("idna").decode("ascii")
         except UnicodeError as exc:
             raise ValueError(f"not a domain name: {value!r}") from exc
-    labels = text.split(".")
-    if len(labels) < 2 or len(text) > 253 or not all(_LABEL.match(label) for label in labels):
+    if len(text) > 253 or not _HOST.fullmatch(text):
         raise ValueError(f"not a domain name: {value!r}")
     return text

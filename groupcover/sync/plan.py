@@ -20,13 +20,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from groupcover.sync.mapping import VendorSupplier
 
 
-@dataclass(frozen=True, slots=True)
-class Existing:
-    """The columns of a registration the diff needs."""
+class Existing(NamedTuple):
+    """The columns of a registration the diff needs (a named tuple: a run reads 100,000)."""
 
     id: int
     vendor_supplier_id: str
