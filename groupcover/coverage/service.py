@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, Date, Select, bindparam, distinct, func, or_, select
+from sqlalchemy import Connection, Date, Select, bindparam, distinct, func, select
 from sqlmodel import Session
 
 from groupcover.coverage.models import CoverageTerms
@@ -46,22 +46,25 @@ def ensure_initial_terms(session: Session) -> None:
         session.flush()
 
 
+def _in_force(executor: Session | Connection, columns: list, on: date):
+    """The row of ``columns`` of the version in force on ``on``: the latest effective on or
+    before it; before the first version took effect, the first version."""
+    stmt = select(*columns)
+    row = executor.execute(stmt.where(CoverageTerms.effective_date <= on)
+                           .order_by(CoverageTerms.effective_date.desc()).limit(1)).first()
+    return row or executor.execute(stmt.order_by(CoverageTerms.effective_date).limit(1)).one()
+
+
 def terms_in_force(session: Session, on: date) -> CoverageTerms:
-    """The coverage-terms version in force on ``on``: the latest effective on or before it."""
-    version = session.execute(
-        select(CoverageTerms).where(CoverageTerms.effective_date <= on)
-        .order_by(CoverageTerms.effective_date.desc()).limit(1)
-    ).scalar_one_or_none()
-    if version is None:
-        version = session.execute(
-            select(CoverageTerms).order_by(CoverageTerms.effective_date).limit(1)
-        ).scalar_one()
-    return version
+    """The coverage-terms version (補償内容) in force on ``on``."""
+    return _in_force(session, [CoverageTerms], on)[0]
 
 
-def limits_on(session: Session, on: date) -> Limits:
-    version = terms_in_force(session, on)
-    return Limits(version.per_incident_limit, version.aggregate_limit)
+def limits_on(executor: Session | Connection, on: date) -> Limits:
+    """The limits (C3) of the version in force on ``on``."""
+    per_incident, aggregate = _in_force(
+        executor, [CoverageTerms.per_incident_limit, CoverageTerms.aggregate_limit], on)
+    return Limits(per_incident, aggregate)
 
 
 def _limit_in_force(column, on):
@@ -105,7 +108,7 @@ def _supplier_coverage_statement(for_one_member: bool) -> Select:
     reg, term, member = Registration.__table__, Term.__table__, Member.__table__
     versions = CoverageTerms.__table__
     on = bindparam("on", type_=Date)
-    stmt = (
+    stmt = active_on(
         select(reg.c.id, reg.c.member_id, reg.c.registered_on, reg.c.deregistered_on,
                term.c.id.label("term_id"), term.c.start_date, term.c.end_date, term.c.last_day,
                term.c.aggregate_paid, member.c.name,
@@ -113,10 +116,9 @@ def _supplier_coverage_statement(for_one_member: bool) -> Select:
                _limit_in_force(versions.c.aggregate_limit, on).label("aggregate_limit"))
         .join_from(reg, term, term.c.member_id == reg.c.member_id)
         .join(member, member.c.id == reg.c.member_id)
-        .where(reg.c.domain == bindparam("domain"), reg.c.registered_on <= on,
-               or_(reg.c.deregistered_on.is_(None), reg.c.deregistered_on >= on),
-               term.c.start_date <= on, func.coalesce(term.c.last_day, term.c.end_date) >= on)
-        .order_by(reg.c.member_id, reg.c.registered_on, reg.c.id)
+        .where(reg.c.domain == bindparam("domain"), *_term_running(on))
+        .order_by(reg.c.member_id, reg.c.registered_on, reg.c.id),
+        on,
     )
     return stmt.where(reg.c.member_id == bindparam("member_id")) if for_one_member else stmt
 
@@ -124,14 +126,6 @@ def _supplier_coverage_statement(for_one_member: bool) -> Select:
 # Built once: the busiest query of the API skips statement construction and the ORM.
 _SUPPLIER_COVERAGE = {False: _supplier_coverage_statement(False),
                       True: _supplier_coverage_statement(True)}
-
-
-def _earliest_limits(conn: Connection) -> Limits:
-    """Before the first version took effect, its limits answer (see ``terms_in_force``)."""
-    versions = CoverageTerms.__table__
-    row = conn.execute(select(versions.c.per_incident_limit, versions.c.aggregate_limit)
-                       .order_by(versions.c.effective_date).limit(1)).one()
-    return Limits(row.per_incident_limit, row.aggregate_limit)
 
 
 def supplier_coverage(conn: Connection, domain: str, on: date,
@@ -145,7 +139,7 @@ def supplier_coverage(conn: Connection, domain: str, on: date,
         return []
     first_row = next(iter(by_member.values()))[0]
     limits = (Limits(first_row.per_incident_limit, first_row.aggregate_limit)
-              if first_row.per_incident_limit is not None else _earliest_limits(conn))
+              if first_row.per_incident_limit is not None else limits_on(conn, on))
     result = []
     for rows in by_member.values():
         first = rows[0]

@@ -6,7 +6,7 @@ from groupcover import auth, db
 from groupcover.members.service import get_member
 from groupcover.terms import service
 from groupcover.terms.schemas import CancelSchema, TermSchema
-from groupcover.web import Blueprint
+from groupcover.web import Blueprint, paginate_query
 
 blp = Blueprint("terms", __name__, url_prefix="/api/v1/members/<int:member_id>/terms",
                 description="Subscription terms (利用期間) = coverage periods (補償期間).")
@@ -21,10 +21,7 @@ class TermsView(MethodView):
         auth.require_member_access(member_id)
         session = db.session()
         get_member(session, member_id)
-        terms = service.member_terms(session, member_id)
-        pagination_parameters.item_count = len(terms)
-        first = pagination_parameters.first_item
-        return terms[first:first + pagination_parameters.page_size]
+        return paginate_query(session, service.terms_query(member_id), pagination_parameters)
 
     @blp.arguments(TermSchema)
     @blp.response(201, TermSchema)

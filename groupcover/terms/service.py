@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlmodel import Session
 
 from groupcover import audit, clock, db
@@ -26,10 +26,13 @@ def lock_member(session: Session, member_id: int) -> Member:
     return member
 
 
+def terms_query(member_id: int) -> Select:
+    """A member's terms, oldest first."""
+    return select(Term).where(Term.member_id == member_id).order_by(Term.start_date)
+
+
 def member_terms(session: Session, member_id: int) -> list[Term]:
-    return list(session.execute(
-        select(Term).where(Term.member_id == member_id).order_by(Term.start_date)
-    ).scalars())
+    return list(session.execute(terms_query(member_id)).scalars())
 
 
 def get_term(session: Session, member_id: int, term_id: int) -> Term:
