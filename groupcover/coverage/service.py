@@ -17,7 +17,7 @@ from groupcover.coverage.models import CoverageTerms
 from groupcover.members.models import Member
 from groupcover.members.service import get_member
 from groupcover.rules.coverage import Term as TermRule
-from groupcover.rules.coverage import member_coverage_period, supplier_coverage_period
+from groupcover.rules.coverage import supplier_coverage_period
 from groupcover.rules.limits import (
     AGGREGATE_LIMIT_YEN,
     PER_INCIDENT_LIMIT_YEN,
@@ -28,6 +28,7 @@ from groupcover.rules.periods import Span
 from groupcover.suppliers.models import Registration
 from groupcover.suppliers.service import active_on
 from groupcover.terms.models import Term
+from groupcover.terms.service import running_on, running_term
 
 INITIAL_TERMS = {
     "effective_date": date(2000, 1, 1),
@@ -75,11 +76,6 @@ def _limit_in_force(column, on):
             .order_by(versions.c.effective_date.desc()).limit(1).scalar_subquery())
 
 
-def _term_running(on: date):
-    """SQL filter: the term's coverage period (start..min(end, last_day)) contains ``on``."""
-    return [Term.start_date <= on, func.coalesce(Term.last_day, Term.end_date) >= on]
-
-
 @dataclass(frozen=True, slots=True)
 class SupplierCoverage:
     member_id: int
@@ -116,7 +112,7 @@ def _supplier_coverage_statement(for_one_member: bool) -> Select:
                _limit_in_force(versions.c.aggregate_limit, on).label("aggregate_limit"))
         .join_from(reg, term, term.c.member_id == reg.c.member_id)
         .join(member, member.c.id == reg.c.member_id)
-        .where(reg.c.domain == bindparam("domain"), *_term_running(on))
+        .where(reg.c.domain == bindparam("domain"), *running_on(on))
         .order_by(reg.c.member_id, reg.c.registered_on, reg.c.id),
         on,
     )
@@ -161,11 +157,7 @@ def supplier_coverage(conn: Connection, domain: str, on: date,
 def member_coverage(session: Session, member_id: int, on: date) -> dict:
     """C1 for the member itself, the limits in force (C3) and how many suppliers it covers."""
     get_member(session, member_id)
-    terms = {t.id: t for t in session.execute(
-        select(Term).where(Term.member_id == member_id, *_term_running(on))
-    ).scalars()}
-    running = member_coverage_period([t.rule for t in terms.values()], on)
-    term = terms[running.id] if running else None
+    term = running_term(session, member_id, on)
     limits = limits_on(session, on)
     answer = {
         "member_id": member_id, "on": on, "covered": term is not None,

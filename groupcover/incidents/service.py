@@ -25,11 +25,11 @@ from groupcover.incidents.models import CostLine, Incident, Payment
 from groupcover.members.service import get_member
 from groupcover.rules import costs as cost_rules
 from groupcover.rules import limits as limit_rules
-from groupcover.rules.coverage import member_coverage_period, supplier_coverage_period
+from groupcover.rules.coverage import supplier_coverage_period
 from groupcover.rules.periods import Span
 from groupcover.suppliers.models import Registration
 from groupcover.terms.models import Term
-from groupcover.terms.service import member_terms
+from groupcover.terms.service import running_term
 
 _PRIVATE = ("victims_encrypted",)
 
@@ -98,13 +98,6 @@ def _date_or_none(value: str | None) -> date | None:
 # ---- reporting -----------------------------------------------------------------------------
 
 
-def _running_term(session: Session, member_id: int, on: date) -> Term | None:
-    """The member's term whose coverage period contains ``on`` (C1), if any."""
-    terms = member_terms(session, member_id)
-    found = member_coverage_period([t.rule for t in terms], on)
-    return None if found is None else next(t for t in terms if t.id == found.id)
-
-
 def _insured_period(
     session: Session,
     member_id: int,
@@ -149,7 +142,7 @@ def report_incident(session: Session, values: dict[str, Any], today: date) -> In
                 rule="registration_of_member",
             )
     occurred_on = values["occurred_on"]
-    term = _running_term(session, member_id, occurred_on)
+    term = running_term(session, member_id, occurred_on)
     period = _insured_period(session, member_id, registration, term, occurred_on)
     decision = cost_rules.coverage_decision(
         occurred_on, values["discovered_on"], period, values.get("known_on")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlmodel import Session
 
 from groupcover import audit, clock, db
 from groupcover.errors import Conflict, NotFound, RuleViolation
 from groupcover.members.models import Member
 from groupcover.program.service import program_today
-from groupcover.rules.coverage import terms_overlap
+from groupcover.rules.coverage import member_coverage_period, terms_overlap
 from groupcover.rules.periods import Span
 from groupcover.terms.models import Term
 
@@ -33,6 +33,19 @@ def terms_query(member_id: int) -> Select:
 
 def member_terms(session: Session, member_id: int) -> list[Term]:
     return list(session.execute(terms_query(member_id)).scalars())
+
+
+def running_on(on: date) -> list:
+    """SQL filter: the term's coverage period (start..min(end, last_day)) contains ``on``."""
+    return [Term.start_date <= on, func.coalesce(Term.last_day, Term.end_date) >= on]
+
+
+def running_term(session: Session, member_id: int, on: date) -> Term | None:
+    """C1: the member's term whose coverage period contains ``on``, if any."""
+    terms = {t.id: t for t in session.execute(
+        select(Term).where(Term.member_id == member_id, *running_on(on))).scalars()}
+    found = member_coverage_period([t.rule for t in terms.values()], on)
+    return None if found is None else terms[found.id]
 
 
 def get_term(session: Session, member_id: int, term_id: int) -> Term:
