@@ -11,7 +11,7 @@ SEED_DEMO ?= 1
 DEV    ?= 0
 PYTEST_ARGS ?= -n auto
 
-.PHONY: install run migrate seed test lint bench clean vendor-stub demo-sync
+.PHONY: install run migrate seed test lint format bench clean vendor-stub demo-sync
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +51,16 @@ demo-sync: seed
 test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
+LINT_PATHS := groupcover integrations tests bench migrations wsgi.py
+
 lint: install
-	$(BIN)/ruff check groupcover integrations tests bench migrations wsgi.py
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format $(LINT_PATHS)
+	$(BIN)/ruff check --fix $(LINT_PATHS)
 
 bench: install
 	@ls bench/*.py | sed 's/^/run by hand: $(BIN)\/python /'

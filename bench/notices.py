@@ -45,8 +45,18 @@ def free_port() -> int:
 def smtp_server(port: int) -> Iterator[None]:
     """aiosmtpd in a process of its own, accepting and discarding every message."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-         "-c", "aiosmtpd.handlers.Sink"], stdout=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            f"127.0.0.1:{port}",
+            "-c",
+            "aiosmtpd.handlers.Sink",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 10
         while True:
@@ -67,15 +77,33 @@ def enrol(bind, count: int) -> None:
     """N members with a term running past the effective date (not timed)."""
     now = clock.now()
     with db.transaction(bind) as s:
-        s.execute(insert(Member), [
-            {"name": f"Member {n} K.K.", "contact_email": f"risk{n}@member{n}.example.jp",
-             "contact_name": f"担当者 {n}", "created_at": now, "updated_at": now}
-            for n in range(count)])
-        ids = [row[0] for row in s.execute(Member.__table__.select().with_only_columns(
-            Member.id))]
-        s.execute(insert(Term), [
-            {"member_id": i, "start_date": date(2026, 4, 1), "end_date": date(2027, 3, 31),
-             "aggregate_paid": 0, "created_at": now} for i in ids])
+        s.execute(
+            insert(Member),
+            [
+                {
+                    "name": f"Member {n} K.K.",
+                    "contact_email": f"risk{n}@member{n}.example.jp",
+                    "contact_name": f"担当者 {n}",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for n in range(count)
+            ],
+        )
+        ids = [row[0] for row in s.execute(Member.__table__.select().with_only_columns(Member.id))]
+        s.execute(
+            insert(Term),
+            [
+                {
+                    "member_id": i,
+                    "start_date": date(2026, 4, 1),
+                    "end_date": date(2027, 3, 31),
+                    "aggregate_paid": 0,
+                    "created_at": now,
+                }
+                for i in ids
+            ],
+        )
 
 
 def main() -> None:
@@ -87,8 +115,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.db"
         port = free_port()
-        app = create_app({"DATABASE_URL": url, "ENCRYPTION_KEY": Fernet.generate_key().decode(),
-                          "LOG_LEVEL": "WARNING", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": port})
+        app = create_app(
+            {
+                "DATABASE_URL": url,
+                "ENCRYPTION_KEY": Fernet.generate_key().decode(),
+                "LOG_LEVEL": "WARNING",
+                "SMTP_HOST": "127.0.0.1",
+                "SMTP_PORT": port,
+            }
+        )
         bind = app.extensions["groupcover.engine"]
         upgrade(bind)
         with app.app_context():
@@ -97,11 +132,17 @@ def main() -> None:
                 _row, token = auth.create_token(s, role="admin", name="bench", member_id=None)
             client = app.test_client()
             started = time.perf_counter()
-            response = client.post("/api/v1/coverage-terms", headers={
-                "Authorization": f"Bearer {token}"}, json={
-                "effective_date": "2027-03-16", "per_incident_limit": 2_000_000,
-                "aggregate_limit": 8_000_000, "summary_ja": "限度額を見直します。",
-                "summary_en": "The limits are revised."})
+            response = client.post(
+                "/api/v1/coverage-terms",
+                headers={"Authorization": f"Bearer {token}"},
+                json={
+                    "effective_date": "2027-03-16",
+                    "per_incident_limit": 2_000_000,
+                    "aggregate_limit": 8_000_000,
+                    "summary_ja": "限度額を見直します。",
+                    "summary_en": "The limits are revised.",
+                },
+            )
             publish_s = time.perf_counter() - started
             assert response.status_code == 201, response.get_json()
             created = response.get_json()["notices_created"]
@@ -112,12 +153,17 @@ def main() -> None:
                 deliver_s = time.perf_counter() - started
         bind.dispose()
     backend = url.split(":", 1)[0]
-    print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}, database {backend}")
-    print(f"publish to {args.members} members: {created} notices in {publish_s:.2f} s "
-          f"(target <= 5 s)")
-    print(f"deliver {report.sent} notices (accepted by the server): {deliver_s:.2f} s, "
-          f"{report.sent / deliver_s:.0f} notices/s (target >= 100/s)")
+    print(
+        f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}, database {backend}"
+    )
+    print(
+        f"publish to {args.members} members: {created} notices in {publish_s:.2f} s (target <= 5 s)"
+    )
+    print(
+        f"deliver {report.sent} notices (accepted by the server): {deliver_s:.2f} s, "
+        f"{report.sent / deliver_s:.0f} notices/s (target >= 100/s)"
+    )
 
 
 if __name__ == "__main__":

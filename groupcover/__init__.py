@@ -45,8 +45,18 @@ def _blueprints() -> list:
     from groupcover.terms.api import blp as terms_blp
     from groupcover.tokens_api import blp as tokens_blp
 
-    return [program_blp, members_blp, terms_blp, suppliers_blp, coverage_blp, tokens_blp,
-            audit_blp, incidents_blp, notices_blp, sync_blp]
+    return [
+        program_blp,
+        members_blp,
+        terms_blp,
+        suppliers_blp,
+        coverage_blp,
+        tokens_blp,
+        audit_blp,
+        incidents_blp,
+        notices_blp,
+        sync_blp,
+    ]
 
 
 def _healthz():

@@ -10,8 +10,12 @@ from groupcover import auth, db
 from groupcover.audit import AuditEntry
 from groupcover.web import Blueprint, paginate_query
 
-blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit",
-                description="Who changed what, when (administrators).")
+blp = Blueprint(
+    "audit",
+    __name__,
+    url_prefix="/api/v1/audit",
+    description="Who changed what, when (administrators).",
+)
 
 
 class AuditQuerySchema(Schema):

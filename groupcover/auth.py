@@ -99,8 +99,9 @@ def _authenticate() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, plain = header.partition(" ")
     if scheme.lower() != "bearer" or not plain.strip():
-        raise Unauthorized("a bearer token is required", field="Authorization",
-                           rule="auth_required")
+        raise Unauthorized(
+            "a bearer token is required", field="Authorization", rule="auth_required"
+        )
     digest = hash_token(plain.strip())
     cache: dict[str, tuple[float, Principal]] = current_app.extensions["groupcover.tokens"]
     ttl = current_app.config["TOKEN_CACHE_SECONDS"]

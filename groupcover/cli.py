@@ -9,8 +9,7 @@ from groupcover import auth, db
 
 
 def register(app: Flask) -> None:
-    for command in (migrate_command, seed_demo_command, create_token_command,
-                    send_notices_command):
+    for command in (migrate_command, seed_demo_command, create_token_command, send_notices_command):
         app.cli.add_command(command)
     from groupcover.sync.cli import link_vendor_stub_command, sync_suppliers_command
 
@@ -62,11 +61,14 @@ def send_notices_command() -> None:
     """Deliver every due notice by SMTP; exit non-zero if any was not delivered."""
     from groupcover.notices.delivery import delivery_options, send_due_notices, smtp_settings
 
-    report = send_due_notices(db.engine(), smtp_settings(current_app.config),
-                              delivery_options(current_app.config))
+    report = send_due_notices(
+        db.engine(), smtp_settings(current_app.config), delivery_options(current_app.config)
+    )
     for error in report.errors:
         click.echo(error, err=True)
-    click.echo(f"notices sent: {report.sent}, to retry later: {report.retry_later}, "
-               f"failed: {report.failed}")
+    click.echo(
+        f"notices sent: {report.sent}, to retry later: {report.retry_later}, "
+        f"failed: {report.failed}"
+    )
     if not report.ok:
         raise SystemExit(1)

@@ -65,8 +65,7 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
     # No pool_pre_ping: it costs a round trip on every request. Connections are recycled
     # before servers drop idle ones, and a connection found dead is answered with a 503 once
     # while SQLAlchemy invalidates the pool (optimistic disconnect handling).
-    return create_engine(url, pool_recycle=1800, pool_size=pool_size,
-                         max_overflow=pool_size * 2)
+    return create_engine(url, pool_recycle=1800, pool_size=pool_size, max_overflow=pool_size * 2)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -83,8 +82,7 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # straight to the driver: every request begins, and the full execute path costs more
-        conn.connection.driver_connection.execute(
-            "BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
 
 
 def is_postgres(session: Session) -> bool:

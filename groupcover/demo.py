@@ -17,12 +17,24 @@ from groupcover.suppliers.service import register
 from groupcover.terms.service import create_term
 
 MEMBERS = [
-    ("Sakura Manufacturing K.K.", "demo-sakura", "risk@sakura.example.jp",
-     ["sakura-parts.example.jp", "shared-logistics.example.jp", "tokyo-cloud.example.com"]),
-    ("Fuji Retail Co., Ltd.", "demo-fuji", "security@fuji.example.jp",
-     ["fuji-payments.example.jp", "shared-logistics.example.jp"]),
-    ("Minato Health Corporation", "demo-minato", "it@minato.example.jp",
-     ["minato-records.example.jp"]),
+    (
+        "Sakura Manufacturing K.K.",
+        "demo-sakura",
+        "risk@sakura.example.jp",
+        ["sakura-parts.example.jp", "shared-logistics.example.jp", "tokyo-cloud.example.com"],
+    ),
+    (
+        "Fuji Retail Co., Ltd.",
+        "demo-fuji",
+        "security@fuji.example.jp",
+        ["fuji-payments.example.jp", "shared-logistics.example.jp"],
+    ),
+    (
+        "Minato Health Corporation",
+        "demo-minato",
+        "it@minato.example.jp",
+        ["minato-records.example.jp"],
+    ),
 ]
 
 
@@ -30,12 +42,15 @@ def seed_demo(session: Session) -> int:
     """Create what is missing of the demo program; return how many members were added."""
     program = get_program(session)
     if program.policy_number is None:
-        update_program(session, {
-            "name": "サプライヤー・サポートパック 団体サイバー保険 (demo)",
-            "policyholder": "SOMPOリスクマネジメント株式会社",
-            "insurer": "損害保険ジャパン株式会社",
-            "policy_number": "DEMO-0001",
-        })
+        update_program(
+            session,
+            {
+                "name": "サプライヤー・サポートパック 団体サイバー保険 (demo)",
+                "policyholder": "SOMPOリスクマネジメント株式会社",
+                "insurer": "損害保険ジャパン株式会社",
+                "policy_number": "DEMO-0001",
+            },
+        )
     today = program_today(session)
     start = date(today.year if today.month >= 4 else today.year - 1, 4, 1)
     added = 0
@@ -44,11 +59,17 @@ def seed_demo(session: Session) -> int:
             select(Member.id).where(Member.vendor_account_id == account)
         ).scalar_one_or_none():
             continue
-        member = create_member(session, {"name": name, "contact_email": email,
-                                         "vendor_account_id": account})
+        member = create_member(
+            session, {"name": name, "contact_email": email, "vendor_account_id": account}
+        )
         create_term(session, member.id, start, date(start.year + 1, 3, 31))
         for domain in domains:
-            register(session, member.id, domain=domain, name=domain.split(".")[0].title(),
-                     registered_on=start)
+            register(
+                session,
+                member.id,
+                domain=domain,
+                name=domain.split(".")[0].title(),
+                registered_on=start,
+            )
         added += 1
     return added

@@ -10,8 +10,12 @@ from groupcover import audit, auth, clock, db
 from groupcover.errors import NotFound, RuleViolation
 from groupcover.web import Blueprint, paginate_query
 
-blp = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens",
-                description="Bearer tokens for administrators and member companies.")
+blp = Blueprint(
+    "tokens",
+    __name__,
+    url_prefix="/api/v1/tokens",
+    description="Bearer tokens for administrators and member companies.",
+)
 
 
 class TokenSchema(Schema):
@@ -34,8 +38,9 @@ class TokensView(MethodView):
     def get(self, pagination_parameters):
         """List tokens (never their values)."""
         auth.require_admin()
-        return paginate_query(db.session(), select(auth.ApiToken).order_by(auth.ApiToken.id),
-                              pagination_parameters)
+        return paginate_query(
+            db.session(), select(auth.ApiToken).order_by(auth.ApiToken.id), pagination_parameters
+        )
 
     @blp.arguments(TokenSchema)
     @blp.response(201, NewTokenSchema)
@@ -44,12 +49,21 @@ class TokensView(MethodView):
         auth.require_admin()
         session = db.session()
         if (values["role"] == "member") != (values.get("member_id") is not None):
-            raise RuleViolation("a member token needs member_id; an admin token has none",
-                                field="member_id", rule="token_member_id")
-        row, plain = auth.create_token(session, role=values["role"], name=values["name"],
-                                       member_id=values.get("member_id"))
-        audit.record(session, "token.create", "api_token", row.id,
-                     after=audit.snapshot(row, exclude=("token_hash",)))
+            raise RuleViolation(
+                "a member token needs member_id; an admin token has none",
+                field="member_id",
+                rule="token_member_id",
+            )
+        row, plain = auth.create_token(
+            session, role=values["role"], name=values["name"], member_id=values.get("member_id")
+        )
+        audit.record(
+            session,
+            "token.create",
+            "api_token",
+            row.id,
+            after=audit.snapshot(row, exclude=("token_hash",)),
+        )
         return {**row.model_dump(), "token": plain}
 
 

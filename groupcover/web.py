@@ -28,8 +28,12 @@ class _Parser(FlaskParser):
         """An absent or non-JSON body is malformed too (else a PATCH would be a silent no-op)."""
         data = super().load_json(req, schema)
         if data is missing:
-            abort(400, messages={"json": ["a JSON object body is required "
-                                          "(Content-Type: application/json)"]})
+            abort(
+                400,
+                messages={
+                    "json": ["a JSON object body is required (Content-Type: application/json)"]
+                },
+            )
         return data
 
 
@@ -39,8 +43,7 @@ class Blueprint(flask_smorest.Blueprint):
 
     def arguments(self, schema, *args, **kwargs):
         """Instantiate a schema class once here; webargs would do it on every request."""
-        return super().arguments(schema() if isinstance(schema, type) else schema,
-                                 *args, **kwargs)
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
 
     def paginated(self):
         """Lists: ``page`` from 1, ``page_size`` default 50, at most 500, X-Pagination header."""
@@ -81,9 +84,7 @@ def _first_message(errors: dict, field: str | None) -> str | None:
     return f"{key}: {first}" if field else str(first)
 
 
-def paginate_query(
-    session: Session, stmt: Select, pagination: PaginationParameters
-) -> list[Any]:
+def paginate_query(session: Session, stmt: Select, pagination: PaginationParameters) -> list[Any]:
     """Run ``stmt`` for one page and tell the paginator the total."""
     pagination.item_count = session.execute(
         select(func.count()).select_from(stmt.order_by(None).subquery())
@@ -119,9 +120,7 @@ def create_api(app: Flask) -> Api:
                 "description": "System of record for the Supplier Support Pack group "
                 "cyber-insurance program. Authenticate with `Authorization: Bearer <token>`."
             },
-            "components": {
-                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
-            },
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
             "security": [{"bearerAuth": []}],
         },
     )

@@ -78,13 +78,15 @@ def _empty_all_tables(engine) -> None:
 @pytest.fixture(scope="session")
 def _shared_app(db_url, tmp_path_factory) -> Iterator[Flask]:
     """One app per backend and run: building the API spec costs ~0.1 s, too much per test."""
-    app = create_app({
-        "ENV": "testing",
-        "TESTING": True,
-        "DATABASE_URL": db_url,
-        "ENCRYPTION_KEY": TEST_KEY,
-        "LOG_LEVEL": "WARNING",
-    })
+    app = create_app(
+        {
+            "ENV": "testing",
+            "TESTING": True,
+            "DATABASE_URL": db_url,
+            "ENCRYPTION_KEY": TEST_KEY,
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     app.instance_path = str(tmp_path_factory.mktemp("instance"))
     yield app
     app.extensions["groupcover.engine"].dispose()
@@ -115,8 +117,9 @@ def backend(db_url) -> str:
     return make_url(db_url).get_backend_name()
 
 
-def make_token(app: Flask, role: str = "admin", member_id: int | None = None,
-               name: str = "test") -> dict[str, str]:
+def make_token(
+    app: Flask, role: str = "admin", member_id: int | None = None, name: str = "test"
+) -> dict[str, str]:
     """Authorization headers for a new token."""
     with app.app_context(), db.transaction() as session:
         _row, plain = auth.create_token(session, role=role, name=name, member_id=member_id)

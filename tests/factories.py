@@ -23,26 +23,43 @@ def member(client: FlaskClient, admin: dict, **values: Any) -> dict[str, Any]:
 
 
 def term(client: FlaskClient, admin: dict, member_id: int, start: str, end: str) -> dict:
-    return _ok(client.post(f"/api/v1/members/{member_id}/terms",
-                           json={"start_date": start, "end_date": end}, headers=admin), 201)
+    return _ok(
+        client.post(
+            f"/api/v1/members/{member_id}/terms",
+            json={"start_date": start, "end_date": end},
+            headers=admin,
+        ),
+        201,
+    )
 
 
-def registration(client: FlaskClient, admin: dict, member_id: int, domain: str,
-                 registered_on: str, **values: Any) -> dict:
+def registration(
+    client: FlaskClient, admin: dict, member_id: int, domain: str, registered_on: str, **values: Any
+) -> dict:
     body = {"domain": domain, "name": values.pop("name", domain), "registered_on": registered_on}
     body.update(values)
-    return _ok(client.post(f"/api/v1/members/{member_id}/suppliers", json=body, headers=admin),
-               201)
+    return _ok(client.post(f"/api/v1/members/{member_id}/suppliers", json=body, headers=admin), 201)
 
 
-def deregister(client: FlaskClient, admin: dict, member_id: int, registration_id: int,
-               last_day: str) -> dict:
-    return _ok(client.delete(f"/api/v1/members/{member_id}/suppliers/{registration_id}"
-                             f"?last_day={last_day}", headers=admin), 200)
+def deregister(
+    client: FlaskClient, admin: dict, member_id: int, registration_id: int, last_day: str
+) -> dict:
+    return _ok(
+        client.delete(
+            f"/api/v1/members/{member_id}/suppliers/{registration_id}?last_day={last_day}",
+            headers=admin,
+        ),
+        200,
+    )
 
 
-def insured_member(client: FlaskClient, admin: dict, start: str = "2026-04-01",
-                   end: str = "2027-03-31", **values: Any) -> dict[str, Any]:
+def insured_member(
+    client: FlaskClient,
+    admin: dict,
+    start: str = "2026-04-01",
+    end: str = "2027-03-31",
+    **values: Any,
+) -> dict[str, Any]:
     """A member with one term."""
     m = member(client, admin, **values)
     m["term"] = term(client, admin, m["id"], start, end)

@@ -108,8 +108,11 @@ def smtp_server() -> Iterator[SmtpServer]:
     handler = RecordingHandler()
     port = free_port()
     controller = Controller(
-        handler, hostname="127.0.0.1", port=port,
-        authenticator=handler.authenticate, auth_require_tls=False,
+        handler,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=handler.authenticate,
+        auth_require_tls=False,
     )
     controller.start()
     try:
@@ -145,20 +148,29 @@ def tls_files(tmp_path_factory) -> TlsFiles:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.now(UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ip_address("127.0.0.1"))]),
-                       critical=False)
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ip_address("127.0.0.1"))]), critical=False
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     folder = tmp_path_factory.mktemp("tls")
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return TlsFiles(str(cert_path), str(key_path))
 
 
@@ -172,8 +184,9 @@ def tls_smtp_server(request, tls_files) -> Iterator[SmtpServer]:
     else:
         # aiosmtpd offers AUTH only after STARTTLS; this socket is TLS from the start.
         options = {"ssl_context": tls_files.server_context(), "auth_require_tls": False}
-    controller = Controller(handler, hostname="127.0.0.1", port=port,
-                            authenticator=handler.authenticate, **options)
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=port, authenticator=handler.authenticate, **options
+    )
     controller.start()
     try:
         yield SmtpServer(handler, port, security=request.param)

@@ -49,7 +49,7 @@ def test_defaults_with_no_file(instance):
     assert cfg["TIMEZONE"] == "Asia/Tokyo"
     assert cfg["SMTP_HOST"] == "127.0.0.1" and cfg["SMTP_PORT"] == 1025
     assert cfg["VENDOR_API_URL"] and cfg["MAIL_FROM"]
-    Fernet(cfg["ENCRYPTION_KEY"])                                   # a usable key
+    Fernet(cfg["ENCRYPTION_KEY"])  # a usable key
 
 
 def test_encryption_key_is_generated_once_under_instance(instance):
@@ -57,18 +57,22 @@ def test_encryption_key_is_generated_once_under_instance(instance):
     key_file = instance / "encryption.key"
     assert key_file.read_text().strip() == first
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    assert _load(instance)["ENCRYPTION_KEY"] == first               # kept, not regenerated
+    assert _load(instance)["ENCRYPTION_KEY"] == first  # kept, not regenerated
     assert key_file.read_text().strip() == first
 
 
 def test_configured_key_wins_and_nothing_is_written(instance):
-    assert _load(instance, {"ENCRYPTION_KEY": KEY, "DATABASE_URL": "sqlite://"})[
-        "ENCRYPTION_KEY"] == KEY
+    assert (
+        _load(instance, {"ENCRYPTION_KEY": KEY, "DATABASE_URL": "sqlite://"})["ENCRYPTION_KEY"]
+        == KEY
+    )
     assert not (instance / "encryption.key").exists()
 
 
 def test_toml_file(tmp_path, instance, monkeypatch):
-    path = _toml(tmp_path, f'''
+    path = _toml(
+        tmp_path,
+        f'''
         DATABASE_URL = "{PG}"
         TIMEZONE = "Europe/London"
         SMTP_HOST = "mail.internal"
@@ -76,7 +80,8 @@ def test_toml_file(tmp_path, instance, monkeypatch):
         MAIL_FROM = "program@example.jp"
         VENDOR_API_URL = "https://vendor.example.com/api"
         ENCRYPTION_KEY = "{KEY}"
-    '''.replace("\n        ", "\n"))
+    '''.replace("\n        ", "\n"),
+    )
     monkeypatch.setenv("GROUPCOVER_CONFIG", str(path))
     cfg = _load(instance)
     assert cfg["DATABASE_URL"] == PG and cfg["TIMEZONE"] == "Europe/London"
@@ -86,8 +91,7 @@ def test_toml_file(tmp_path, instance, monkeypatch):
     assert cfg["ENCRYPTION_KEY"] == KEY
 
 
-def test_relative_config_path_is_relative_to_the_working_directory(tmp_path, instance,
-                                                                    monkeypatch):
+def test_relative_config_path_is_relative_to_the_working_directory(tmp_path, instance, monkeypatch):
     _toml(tmp_path, 'TIMEZONE = "Europe/Paris"\n', name="local.toml")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GROUPCOVER_CONFIG", "local.toml")
@@ -102,9 +106,9 @@ def test_environment_wins_over_file(tmp_path, instance, monkeypatch):
     monkeypatch.setenv("GROUPCOVER_DATABASE_URL", PG)
     cfg = _load(instance)
     assert cfg["TIMEZONE"] == "UTC"
-    assert cfg["SMTP_PORT"] == 2626                                 # a number, not "2626"
+    assert cfg["SMTP_PORT"] == 2626  # a number, not "2626"
     assert cfg["DATABASE_URL"] == PG
-    assert cfg["MAIL_FROM"] == "a@b.jp"                             # the file still counts
+    assert cfg["MAIL_FROM"] == "a@b.jp"  # the file still counts
 
 
 def test_overrides_win_over_environment(instance, monkeypatch):
@@ -146,7 +150,7 @@ def test_production_needs_database_url(instance, monkeypatch):
     monkeypatch.setenv("GROUPCOVER_ENCRYPTION_KEY", KEY)
     with pytest.raises(ConfigError, match="DATABASE_URL must be set in production"):
         _load(instance)
-    assert not instance.exists()          # no SQLite file, no key invented
+    assert not instance.exists()  # no SQLite file, no key invented
 
 
 def test_production_needs_encryption_key(instance, monkeypatch):
@@ -186,7 +190,12 @@ def test_bad_smtp_port(instance, monkeypatch, port):
 
 
 def test_app_starts_without_a_config_file(tmp_path):
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "ENCRYPTION_KEY": KEY,
-                      "LOG_LEVEL": "WARNING"})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+            "ENCRYPTION_KEY": KEY,
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     r = app.test_client().get("/healthz")
     assert r.status_code == 200 and app.config["TIMEZONE"] == "Asia/Tokyo"

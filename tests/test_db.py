@@ -56,8 +56,12 @@ def test_concurrent_overlapping_terms_one_wins(app, client, admin):
             barrier.wait()
             try:
                 with db.transaction() as s:
-                    create_term(s, member["id"], datetime.fromisoformat(start).date(),
-                                datetime.fromisoformat("2027-03-31").date())
+                    create_term(
+                        s,
+                        member["id"],
+                        datetime.fromisoformat(start).date(),
+                        datetime.fromisoformat("2027-03-31").date(),
+                    )
                 outcomes.append("created")
             except Conflict:
                 outcomes.append("conflict")

@@ -16,8 +16,12 @@ from groupcover.program.service import program_today
 from groupcover.suppliers.service import parse_domain
 from groupcover.web import Blueprint, paginate_query
 
-blp = Blueprint("coverage", __name__, url_prefix="/api/v1",
-                description="Is this supplier covered on this date, under whom, with what left.")
+blp = Blueprint(
+    "coverage",
+    __name__,
+    url_prefix="/api/v1",
+    description="Is this supplier covered on this date, under whom, with what left.",
+)
 
 
 @blp.route("/coverage")
@@ -30,12 +34,15 @@ class CoverageView(MethodView):
         A member token sees only its own entries."""
         domain = parse_domain(query["domain"])
         on = query.get("on") or program_today(db.session())
-        coverages = service.supplier_coverage(db.connection(), domain, on,
-                                              auth.visible_member_id())
+        coverages = service.supplier_coverage(db.connection(), domain, on, auth.visible_member_id())
         # The busiest answer is built by hand (the schema above documents it; a test checks
         # both agree): marshmallow's dump costs more than the query on this path.
-        return jsonify(domain=domain, on=on.isoformat(), covered=bool(coverages),
-                       coverages=[c.as_json() for c in coverages])
+        return jsonify(
+            domain=domain,
+            on=on.isoformat(),
+            covered=bool(coverages),
+            coverages=[c.as_json() for c in coverages],
+        )
 
 
 @blp.route("/members/<int:member_id>/coverage")
@@ -46,8 +53,9 @@ class MemberCoverageView(MethodView):
         """The member's own coverage period and limits on a day (C1, C3)."""
         auth.require_member_access(member_id)
         session = db.session()
-        return service.member_coverage(session, member_id,
-                                       query.get("on") or program_today(session))
+        return service.member_coverage(
+            session, member_id, query.get("on") or program_today(session)
+        )
 
 
 @blp.route("/coverage-terms")
@@ -56,5 +64,4 @@ class CoverageTermsView(MethodView):
     @blp.paginated()
     def get(self, pagination_parameters):
         """The coverage-terms versions (補償内容), oldest first (any token)."""
-        return paginate_query(db.session(), service.terms_versions_query(),
-                              pagination_parameters)
+        return paginate_query(db.session(), service.terms_versions_query(), pagination_parameters)

@@ -14,8 +14,9 @@ class CoverageTerms(SQLModel, table=True):
 
     __tablename__ = "coverage_terms"
     __table_args__ = (
-        CheckConstraint("per_incident_limit > 0 AND aggregate_limit > 0",
-                        name="ck_coverage_terms_positive"),
+        CheckConstraint(
+            "per_incident_limit > 0 AND aggregate_limit > 0", name="ck_coverage_terms_positive"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -36,7 +36,7 @@ INITIAL_TERMS = {
     "aggregate_limit": AGGREGATE_LIMIT_YEN,
     "summary_ja": "補償内容（当初）: 1事故につき300万円、補償期間中の累計1,000万円。",
     "summary_en": "Initial coverage terms: ¥3,000,000 per incident, "
-                  "¥10,000,000 in aggregate per coverage period.",
+    "¥10,000,000 in aggregate per coverage period.",
 }
 
 
@@ -51,8 +51,11 @@ def _in_force(executor: Session | Connection, columns: list, on: date):
     """The row of ``columns`` of the version in force on ``on``: the latest effective on or
     before it; before the first version took effect, the first version."""
     stmt = select(*columns)
-    row = executor.execute(stmt.where(CoverageTerms.effective_date <= on)
-                           .order_by(CoverageTerms.effective_date.desc()).limit(1)).first()
+    row = executor.execute(
+        stmt.where(CoverageTerms.effective_date <= on)
+        .order_by(CoverageTerms.effective_date.desc())
+        .limit(1)
+    ).first()
     return row or executor.execute(stmt.order_by(CoverageTerms.effective_date).limit(1)).one()
 
 
@@ -64,7 +67,8 @@ def terms_in_force(session: Session, on: date) -> CoverageTerms:
 def limits_on(executor: Session | Connection, on: date) -> Limits:
     """The limits (C3) of the version in force on ``on``."""
     per_incident, aggregate = _in_force(
-        executor, [CoverageTerms.per_incident_limit, CoverageTerms.aggregate_limit], on)
+        executor, [CoverageTerms.per_incident_limit, CoverageTerms.aggregate_limit], on
+    )
     return Limits(per_incident, aggregate)
 
 
@@ -72,8 +76,13 @@ def _limit_in_force(column, on):
     """SQL: ``column`` of the coverage-terms version in force on ``on`` (NULL before the
     first version; ``terms_in_force`` then answers)."""
     versions = CoverageTerms.__table__
-    return (select(column).where(versions.c.effective_date <= on)
-            .order_by(versions.c.effective_date.desc()).limit(1).scalar_subquery())
+    return (
+        select(column)
+        .where(versions.c.effective_date <= on)
+        .order_by(versions.c.effective_date.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +97,16 @@ class SupplierCoverage:
     aggregate_remaining: int
 
     def as_json(self) -> dict:
-        return {"member_id": self.member_id, "member_name": self.member_name,
-                "registration_id": self.registration_id,
-                "period_start": self.period_start.isoformat(),
-                "period_end": None if self.period_end is None else self.period_end.isoformat(),
-                "per_incident_limit": self.per_incident_limit,
-                "aggregate_limit": self.aggregate_limit,
-                "aggregate_remaining": self.aggregate_remaining}
+        return {
+            "member_id": self.member_id,
+            "member_name": self.member_name,
+            "registration_id": self.registration_id,
+            "period_start": self.period_start.isoformat(),
+            "period_end": None if self.period_end is None else self.period_end.isoformat(),
+            "per_incident_limit": self.per_incident_limit,
+            "aggregate_limit": self.aggregate_limit,
+            "aggregate_remaining": self.aggregate_remaining,
+        }
 
 
 def _supplier_coverage_statement(for_one_member: bool) -> Select:
@@ -105,11 +117,20 @@ def _supplier_coverage_statement(for_one_member: bool) -> Select:
     versions = CoverageTerms.__table__
     on = bindparam("on", type_=Date)
     stmt = active_on(
-        select(reg.c.id, reg.c.member_id, reg.c.registered_on, reg.c.deregistered_on,
-               term.c.id.label("term_id"), term.c.start_date, term.c.end_date, term.c.last_day,
-               term.c.aggregate_paid, member.c.name,
-               _limit_in_force(versions.c.per_incident_limit, on).label("per_incident_limit"),
-               _limit_in_force(versions.c.aggregate_limit, on).label("aggregate_limit"))
+        select(
+            reg.c.id,
+            reg.c.member_id,
+            reg.c.registered_on,
+            reg.c.deregistered_on,
+            term.c.id.label("term_id"),
+            term.c.start_date,
+            term.c.end_date,
+            term.c.last_day,
+            term.c.aggregate_paid,
+            member.c.name,
+            _limit_in_force(versions.c.per_incident_limit, on).label("per_incident_limit"),
+            _limit_in_force(versions.c.aggregate_limit, on).label("aggregate_limit"),
+        )
         .join_from(reg, term, term.c.member_id == reg.c.member_id)
         .join(member, member.c.id == reg.c.member_id)
         .where(reg.c.domain == bindparam("domain"), *running_on(on))
@@ -120,12 +141,15 @@ def _supplier_coverage_statement(for_one_member: bool) -> Select:
 
 
 # Built once: the busiest query of the API skips statement construction and the ORM.
-_SUPPLIER_COVERAGE = {False: _supplier_coverage_statement(False),
-                      True: _supplier_coverage_statement(True)}
+_SUPPLIER_COVERAGE = {
+    False: _supplier_coverage_statement(False),
+    True: _supplier_coverage_statement(True),
+}
 
 
-def supplier_coverage(conn: Connection, domain: str, on: date,
-                      member_id: int | None = None) -> list[SupplierCoverage]:
+def supplier_coverage(
+    conn: Connection, domain: str, on: date, member_id: int | None = None
+) -> list[SupplierCoverage]:
     """C1 + C2: one entry per member under which ``domain`` is insured on ``on``."""
     params = {"domain": domain, "on": on, "member_id": member_id}
     by_member: dict[int, list] = defaultdict(list)
@@ -134,23 +158,33 @@ def supplier_coverage(conn: Connection, domain: str, on: date,
     if not by_member:
         return []
     first_row = next(iter(by_member.values()))[0]
-    limits = (Limits(first_row.per_incident_limit, first_row.aggregate_limit)
-              if first_row.per_incident_limit is not None else limits_on(conn, on))
+    limits = (
+        Limits(first_row.per_incident_limit, first_row.aggregate_limit)
+        if first_row.per_incident_limit is not None
+        else limits_on(conn, on)
+    )
     result = []
     for rows in by_member.values():
         first = rows[0]
-        term = TermRule(first.term_id, first.member_id, first.start_date, first.end_date,
-                        first.last_day)
+        term = TermRule(
+            first.term_id, first.member_id, first.start_date, first.end_date, first.last_day
+        )
         spans = [Span(r.registered_on, r.deregistered_on) for r in rows]
         period = supplier_coverage_period(spans, term, on)
         if period is None:
             continue
-        result.append(SupplierCoverage(
-            member_id=first.member_id, member_name=first.name, registration_id=first.id,
-            period_start=period.start, period_end=period.end,
-            per_incident_limit=limits.per_incident, aggregate_limit=limits.aggregate,
-            aggregate_remaining=aggregate_remaining(limits, first.aggregate_paid),
-        ))
+        result.append(
+            SupplierCoverage(
+                member_id=first.member_id,
+                member_name=first.name,
+                registration_id=first.id,
+                period_start=period.start,
+                period_end=period.end,
+                per_incident_limit=limits.per_incident,
+                aggregate_limit=limits.aggregate,
+                aggregate_remaining=aggregate_remaining(limits, first.aggregate_paid),
+            )
+        )
     return result
 
 
@@ -160,19 +194,32 @@ def member_coverage(session: Session, member_id: int, on: date) -> dict:
     term = running_term(session, member_id, on)
     limits = limits_on(session, on)
     answer = {
-        "member_id": member_id, "on": on, "covered": term is not None,
-        "per_incident_limit": limits.per_incident, "aggregate_limit": limits.aggregate,
-        "term_id": None, "period_start": None, "period_end": None,
-        "aggregate_paid": 0, "aggregate_remaining": 0, "suppliers_covered": 0,
+        "member_id": member_id,
+        "on": on,
+        "covered": term is not None,
+        "per_incident_limit": limits.per_incident,
+        "aggregate_limit": limits.aggregate,
+        "term_id": None,
+        "period_start": None,
+        "period_end": None,
+        "aggregate_paid": 0,
+        "aggregate_remaining": 0,
+        "suppliers_covered": 0,
     }
     if term is None:
         return answer
     suppliers = session.execute(
-        active_on(select(func.count(distinct(Registration.domain)))
-                  .where(Registration.member_id == member_id), on)
+        active_on(
+            select(func.count(distinct(Registration.domain))).where(
+                Registration.member_id == member_id
+            ),
+            on,
+        )
     ).scalar_one()
     answer.update(
-        term_id=term.id, period_start=term.start_date, period_end=term.period_end,
+        term_id=term.id,
+        period_start=term.start_date,
+        period_end=term.period_end,
         aggregate_paid=term.aggregate_paid,
         aggregate_remaining=aggregate_remaining(limits, term.aggregate_paid),
         suppliers_covered=suppliers,
@@ -182,4 +229,3 @@ def member_coverage(session: Session, member_id: int, on: date) -> dict:
 
 def terms_versions_query():
     return select(CoverageTerms).order_by(CoverageTerms.effective_date)
-

@@ -133,8 +133,10 @@ class CostLineSchema(Schema):
 class ClaimCompleteSchema(Schema):
     completed_on = fields.Date(required=True)
     extended_pay_by = fields.Date(
-        metadata={"description": "a later deadline where public investigations are needed "
-                  "(seed 004 §6① ただし書); needs extension_reason"}
+        metadata={
+            "description": "a later deadline where public investigations are needed "
+            "(seed 004 §6① ただし書); needs extension_reason"
+        }
     )
     extension_reason = fields.String(validate=validate.Length(1, 1000))
 

@@ -183,8 +183,9 @@ def _locked(session: Session, incident: Incident) -> Incident:
     """The incident re-read under a row lock, so read-modify-write of its totals and checklist
     by concurrent requests never loses an update (PostgreSQL; SQLite writers are serial)."""
     return session.execute(
-        db.for_update(session, select(Incident).where(Incident.id == incident.id))
-        .execution_options(populate_existing=True)
+        db.for_update(
+            session, select(Incident).where(Incident.id == incident.id)
+        ).execution_options(populate_existing=True)
     ).scalar_one()
 
 

@@ -12,8 +12,9 @@ from groupcover.members.schemas import (
 )
 from groupcover.web import Blueprint, paginate_query
 
-blp = Blueprint("members", __name__, url_prefix="/api/v1/members",
-                description="Member companies (加入企業).")
+blp = Blueprint(
+    "members", __name__, url_prefix="/api/v1/members", description="Member companies (加入企業)."
+)
 
 
 @blp.route("")
@@ -24,8 +25,9 @@ class MembersView(MethodView):
     def get(self, query, pagination_parameters):
         """List member companies (administrators)."""
         auth.require_admin()
-        return paginate_query(db.session(), service.list_members_query(**query),
-                              pagination_parameters)
+        return paginate_query(
+            db.session(), service.list_members_query(**query), pagination_parameters
+        )
 
     @blp.arguments(MemberSchema)
     @blp.response(201, MemberSchema)
@@ -60,5 +62,6 @@ class VendorCredentialView(MethodView):
         """Set the member's vendor API token (administrators). Write-only, stored encrypted."""
         auth.require_admin()
         session = db.session()
-        service.set_vendor_credential(session, service.get_member(session, member_id),
-                                      values["token"])
+        service.set_vendor_credential(
+            session, service.get_member(session, member_id), values["token"]
+        )

@@ -37,7 +37,8 @@ def _validate(session: Session, values: dict[str, Any], member_id: int | None = 
     if number is not None and not is_valid_corporate_number(number):
         raise RuleViolation(
             "corporate_number must be 13 digits whose first digit is the check digit",
-            field="corporate_number", rule="corporate_number_check_digit",
+            field="corporate_number",
+            rule="corporate_number_check_digit",
         )
     account = values.get("vendor_account_id")
     if account is not None:
@@ -47,7 +48,9 @@ def _validate(session: Session, values: dict[str, Any], member_id: int | None = 
         if other is not None and other != member_id:
             raise Conflict(
                 f"vendor_account_id {account!r} belongs to another member",
-                field="vendor_account_id", rule="vendor_account_id_unique", member_id=other,
+                field="vendor_account_id",
+                rule="vendor_account_id_unique",
+                member_id=other,
             )
 
 
@@ -57,8 +60,13 @@ def create_member(session: Session, values: dict[str, Any]) -> Member:
     member = Member(**values)
     session.add(member)
     session.flush()
-    audit.record(session, "member.create", "member", member.id,
-                 after=audit.snapshot(member, exclude=_PRIVATE))
+    audit.record(
+        session,
+        "member.create",
+        "member",
+        member.id,
+        after=audit.snapshot(member, exclude=_PRIVATE),
+    )
     return member
 
 
@@ -69,8 +77,14 @@ def update_member(session: Session, member: Member, changes: dict[str, Any]) -> 
         setattr(member, key, value)
     member.updated_at = clock.now()
     session.flush()
-    audit.record(session, "member.update", "member", member.id, before=before,
-                 after=audit.snapshot(member, exclude=_PRIVATE))
+    audit.record(
+        session,
+        "member.update",
+        "member",
+        member.id,
+        before=before,
+        after=audit.snapshot(member, exclude=_PRIVATE),
+    )
     return member
 
 
@@ -80,8 +94,14 @@ def set_vendor_credential(session: Session, member: Member, token: str) -> None:
     member.vendor_credential = crypto.encrypt(token)
     member.updated_at = clock.now()
     session.flush()
-    audit.record(session, "member.vendor_credential.set", "member", member.id,
-                 before={"has_vendor_credential": had}, after={"has_vendor_credential": True})
+    audit.record(
+        session,
+        "member.vendor_credential.set",
+        "member",
+        member.id,
+        before={"has_vendor_credential": had},
+        after={"has_vendor_credential": True},
+    )
 
 
 def vendor_credential(member: Member) -> str | None:

@@ -16,8 +16,12 @@ from groupcover.notices.schemas import (
 from groupcover.program.service import program_today
 from groupcover.web import Blueprint, paginate_query
 
-blp = Blueprint("notices", __name__, url_prefix="/api/v1",
-                description="Coverage-terms changes (補償内容の変更) and the two-month notice.")
+blp = Blueprint(
+    "notices",
+    __name__,
+    url_prefix="/api/v1",
+    description="Coverage-terms changes (補償内容の変更) and the two-month notice.",
+)
 
 
 @blp.route("/coverage-terms", methods=["POST"])
@@ -32,8 +36,9 @@ class PublishView(MethodView):
         letters."""
         auth.require_admin()
         session = db.session()
-        version, created = service.publish(session, service.Change(**values),
-                                           program_today(session))
+        version, created = service.publish(
+            session, service.Change(**values), program_today(session)
+        )
         return {**version.model_dump(), "notices_created": created}
 
 
@@ -68,8 +73,7 @@ class NoticesView(MethodView):
         visible = auth.visible_member_id()
         if visible is not None:
             query["member_id"] = visible
-        notices = paginate_query(session, service.list_query(today, **query),
-                                 pagination_parameters)
+        notices = paginate_query(session, service.list_query(today, **query), pagination_parameters)
         return [_view(n, today) for n in notices]
 
 

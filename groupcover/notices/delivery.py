@@ -66,9 +66,12 @@ class RunReport:
 def smtp_settings(config: Any) -> SmtpSettings:
     """The SMTP_* and MAIL_* settings of the app's configuration."""
     return SmtpSettings(
-        host=config["SMTP_HOST"], port=int(config["SMTP_PORT"]),
-        security=config["SMTP_SECURITY"], user=config.get("SMTP_USER") or None,
-        password=config.get("SMTP_PASSWORD") or None, mail_from=config["MAIL_FROM"],
+        host=config["SMTP_HOST"],
+        port=int(config["SMTP_PORT"]),
+        security=config["SMTP_SECURITY"],
+        user=config.get("SMTP_USER") or None,
+        password=config.get("SMTP_PASSWORD") or None,
+        mail_from=config["MAIL_FROM"],
         message_id_domain=config["MAIL_MESSAGE_ID_DOMAIN"],
         timeout=float(config["SMTP_TIMEOUT"]),
     )
@@ -87,8 +90,7 @@ def new_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def claim_batch(bind: Engine, holder: str, now: datetime, options: DeliveryOptions
-                ) -> list[int]:
+def claim_batch(bind: Engine, holder: str, now: datetime, options: DeliveryOptions) -> list[int]:
     """Lease up to ``batch_size`` due notices to ``holder``; other runs skip them."""
     with db.transaction(bind) as session:
         stmt = (
@@ -104,7 +106,8 @@ def claim_batch(bind: Engine, holder: str, now: datetime, options: DeliveryOptio
         ids = list(session.execute(stmt).scalars())
         if ids:
             session.execute(
-                update(Notice).where(Notice.id.in_(ids))
+                update(Notice)
+                .where(Notice.id.in_(ids))
                 .values(claimed_by=holder, claimed_until=now + options.lease)
             )
         return ids
@@ -117,20 +120,33 @@ class _Claimed:
 
 
 def _mails(session: Session, ids: list[int]) -> list[_Claimed]:
-    rows = [tuple(row) for row in session.execute(
-        select(Notice, Member).join(Member, Member.id == Notice.member_id)
-        .where(Notice.id.in_(ids)).order_by(Notice.id)
-    )]
+    rows = [
+        tuple(row)
+        for row in session.execute(
+            select(Notice, Member)
+            .join(Member, Member.id == Notice.member_id)
+            .where(Notice.id.in_(ids))
+            .order_by(Notice.id)
+        )
+    ]
     letters = service.letters_for(session, rows)
     return [
-        _Claimed(OutgoingMail(notice.id, member.contact_email, letter.subject, letter.body),
-                 notice.attempts)
+        _Claimed(
+            OutgoingMail(notice.id, member.contact_email, letter.subject, letter.body),
+            notice.attempts,
+        )
         for (notice, member), letter in zip(rows, letters, strict=True)
     ]
 
 
-def record_result(bind: Engine, holder: str, result: DeliveryResult, attempts_before: int,
-                  zone: ZoneInfo, options: DeliveryOptions) -> str:
+def record_result(
+    bind: Engine,
+    holder: str,
+    result: DeliveryResult,
+    attempts_before: int,
+    zone: ZoneInfo,
+    options: DeliveryOptions,
+) -> str:
     """Store one delivery result on the notice if ``holder`` still holds it; its new status.
 
     One UPDATE in its own transaction, committed at once: the window in which a crash could
@@ -142,8 +158,13 @@ def record_result(bind: Engine, holder: str, result: DeliveryResult, attempts_be
     """
     now = clock.now()
     attempts = attempts_before + 1
-    values: dict[str, Any] = {"claimed_by": None, "claimed_until": None, "attempts": attempts,
-                              "next_attempt_at": None, "last_error": result.error}
+    values: dict[str, Any] = {
+        "claimed_by": None,
+        "claimed_until": None,
+        "attempts": attempts,
+        "next_attempt_at": None,
+        "last_error": result.error,
+    }
     if result.outcome is Outcome.ACCEPTED:
         status = "sent"
         values.update(sent_at=now, sent_on=now.astimezone(zone).date())
@@ -157,7 +178,8 @@ def record_result(bind: Engine, holder: str, result: DeliveryResult, attempts_be
         if db.is_postgres(session):
             session.execute(text("SET LOCAL synchronous_commit = off"))
         updated = session.execute(
-            update(Notice).where(Notice.id == result.notice_id, Notice.claimed_by == holder)
+            update(Notice)
+            .where(Notice.id == result.notice_id, Notice.claimed_by == holder)
             .values(**values)
         ).rowcount
     if not updated:
@@ -166,8 +188,9 @@ def record_result(bind: Engine, holder: str, result: DeliveryResult, attempts_be
     return status
 
 
-def send_due_notices(bind: Engine, settings: SmtpSettings, options: DeliveryOptions,
-                     holder: str | None = None) -> RunReport:
+def send_due_notices(
+    bind: Engine, settings: SmtpSettings, options: DeliveryOptions, holder: str | None = None
+) -> RunReport:
     """Deliver every due notice, batch after batch, over one SMTP connection."""
     holder = holder or new_holder()
     report = RunReport()
@@ -181,8 +204,9 @@ def send_due_notices(bind: Engine, settings: SmtpSettings, options: DeliveryOpti
             with db.transaction(bind, write=False) as session:
                 claimed = {c.mail.notice_id: c for c in _mails(session, ids)}
             for result in mailer.send_batch(c.mail for c in claimed.values()):
-                status = record_result(bind, holder, result,
-                                       claimed[result.notice_id].attempts, zone, options)
+                status = record_result(
+                    bind, holder, result, claimed[result.notice_id].attempts, zone, options
+                )
                 if status == "sent":
                     report.sent += 1
                     continue

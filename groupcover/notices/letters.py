@@ -60,8 +60,18 @@ def date_ja(day: date) -> str:
 
 
 _MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 
@@ -90,7 +100,8 @@ def render_letter(values: LetterValues) -> Letter:
     context = {
         "v": values,
         "acknowledge_path": ACKNOWLEDGE_PATH.format(
-            id="{id}" if values.notice_id is None else values.notice_id),
+            id="{id}" if values.notice_id is None else values.notice_id
+        ),
     }
     subject = env.get_template("notices/subject.txt").render(context)
     body = env.get_template("notices/body.txt").render(context)

@@ -132,8 +132,12 @@ class SmtpMailer:
     messages is fine: each accepted message restores the reconnect.
     """
 
-    def __init__(self, settings: SmtpSettings, ssl_context: ssl.SSLContext | None = None,
-                 max_reconnects: int = 1) -> None:
+    def __init__(
+        self,
+        settings: SmtpSettings,
+        ssl_context: ssl.SSLContext | None = None,
+        max_reconnects: int = 1,
+    ) -> None:
         self.settings = settings
         self._ssl_context = ssl_context
         self._max_reconnects = max_reconnects
@@ -179,25 +183,32 @@ class SmtpMailer:
                 # Connecting, STARTTLS or AUTH failed: nothing is wrong with the message, so
                 # it stays transient and the batch is retried once the server or config is fixed.
                 self._unreachable = classify(exc)[1]
-                log.warning("SMTP connection to %s:%s failed: %s",
-                            self.settings.host, self.settings.port, type(exc).__name__)
+                log.warning(
+                    "SMTP connection to %s:%s failed: %s",
+                    self.settings.host,
+                    self.settings.port,
+                    type(exc).__name__,
+                )
                 continue
             try:
-                smtp.send_message(message, from_addr=_envelope_sender(self.settings),
-                                  to_addrs=[mail.to])
+                smtp.send_message(
+                    message, from_addr=_envelope_sender(self.settings), to_addrs=[mail.to]
+                )
             except (smtplib.SMTPServerDisconnected, ConnectionError) as exc:
                 # The message in flight is sent again on a new connection: if the server had
                 # already accepted it, the recipient gets a duplicate with the same Message-ID.
-                log.info("SMTP connection lost while sending notice %s (%s)",
-                         mail.notice_id, type(exc).__name__)
+                log.info(
+                    "SMTP connection lost while sending notice %s (%s)",
+                    mail.notice_id,
+                    type(exc).__name__,
+                )
                 self._drop()
                 continue
             except (smtplib.SMTPException, OSError) as exc:
                 outcome, error = classify(exc)
                 if smtp.sock is None or not isinstance(exc, smtplib.SMTPException):
                     self._drop()
-                log.info("notice %s: %s (%s)", mail.notice_id, outcome,
-                         error.split(" ", 1)[0])
+                log.info("notice %s: %s (%s)", mail.notice_id, outcome, error.split(" ", 1)[0])
                 return DeliveryResult(mail.notice_id, outcome, error)
             log.debug("notice %s accepted", mail.notice_id)
             self._reconnects_left = self._max_reconnects
@@ -213,8 +224,9 @@ class SmtpMailer:
             return self._smtp
         if self._connected_once:
             if self._reconnects_left <= 0:
-                raise smtplib.SMTPServerDisconnected("connection lost again right after a "
-                                                     "reconnect; giving up for this run")
+                raise smtplib.SMTPServerDisconnected(
+                    "connection lost again right after a reconnect; giving up for this run"
+                )
             self._reconnects_left -= 1
         s = self.settings
         context = self._ssl_context or ssl.create_default_context()

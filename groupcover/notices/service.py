@@ -42,7 +42,9 @@ class NoticeTooLate(RuleViolation):
         super().__init__(
             f"effective_date {effective_date} leaves less than two months' notice (rule N1, "
             f"原則として2か月以上前); the earliest allowed date is {earliest}, or give "
-            "override_reason", field="effective_date", rule="notice_two_months",
+            "override_reason",
+            field="effective_date",
+            rule="notice_two_months",
             earliest_allowed=earliest.isoformat(),
         )
 
@@ -67,14 +69,21 @@ def validate_change(session: Session, change: Change, today: date) -> date:
     """Check a change against N1 and the versions already published; return its send_by."""
     for name in ("per_incident_limit", "aggregate_limit"):
         if getattr(change, name) <= 0:
-            raise RuleViolation(f"{name} must be a positive number of yen", field=name,
-                                rule="limits_positive")
+            raise RuleViolation(
+                f"{name} must be a positive number of yen", field=name, rule="limits_positive"
+            )
     if change.per_incident_limit > change.aggregate_limit:
-        raise RuleViolation("per_incident_limit cannot exceed aggregate_limit",
-                            field="per_incident_limit", rule="per_incident_within_aggregate")
+        raise RuleViolation(
+            "per_incident_limit cannot exceed aggregate_limit",
+            field="per_incident_limit",
+            rule="per_incident_within_aggregate",
+        )
     if change.effective_date <= today:
-        raise RuleViolation(f"effective_date must be after today ({today})",
-                            field="effective_date", rule="effective_date_in_future")
+        raise RuleViolation(
+            f"effective_date must be after today ({today})",
+            field="effective_date",
+            rule="effective_date_in_future",
+        )
     earliest = earliest_effective_date(today)
     if change.effective_date < earliest and not (change.override_reason or "").strip():
         raise NoticeTooLate(change.effective_date, earliest)
@@ -82,7 +91,8 @@ def validate_change(session: Session, change: Change, today: date) -> date:
     if latest is not None and change.effective_date <= latest:
         raise Conflict(
             f"a version effective on {latest} exists; a new one must take effect after it",
-            field="effective_date", rule="coverage_terms_after_latest",
+            field="effective_date",
+            rule="coverage_terms_after_latest",
         )
     return send_by(change.effective_date)
 
@@ -91,8 +101,7 @@ def affected_members_query(effective_date: date) -> Select:
     """Members with a term running on or after ``effective_date``: they receive the notice."""
     return (
         select(Member.id, Member.name)
-        .where(Member.id.in_(
-            select(Term.member_id).where(_term_runs_on_or_after(effective_date))))
+        .where(Member.id.in_(select(Term.member_id).where(_term_runs_on_or_after(effective_date))))
         .order_by(Member.id)
     )
 
@@ -106,8 +115,14 @@ def preview(session: Session, change: Change, today: date) -> dict[str, Any]:
     letter = None
     if members:
         member = session.get(Member, members[0].id)
-        letter = _render(get_program(session), member, old, _as_version(change), None,
-                         change.override_reason if late else None)
+        letter = _render(
+            get_program(session),
+            member,
+            old,
+            _as_version(change),
+            None,
+            change.override_reason if late else None,
+        )
     return {
         "today": today,
         "effective_date": change.effective_date,
@@ -115,18 +130,24 @@ def preview(session: Session, change: Change, today: date) -> dict[str, Any]:
         "send_by": due,
         "late": late,
         "members_affected": len(members),
-        "notices": [{"member_id": m.id, "member_name": m.name, "send_by": due, "late": late}
-                    for m in members],
-        "letter": None if letter is None else {
-            "member_id": members[0].id, "subject": letter.subject, "body": letter.body},
+        "notices": [
+            {"member_id": m.id, "member_name": m.name, "send_by": due, "late": late}
+            for m in members
+        ],
+        "letter": None
+        if letter is None
+        else {"member_id": members[0].id, "subject": letter.subject, "body": letter.body},
     }
 
 
 def _as_version(change: Change) -> CoverageTerms:
     return CoverageTerms(
-        effective_date=change.effective_date, per_incident_limit=change.per_incident_limit,
-        aggregate_limit=change.aggregate_limit, summary_ja=change.summary_ja,
-        summary_en=change.summary_en, override_reason=change.override_reason,
+        effective_date=change.effective_date,
+        per_incident_limit=change.per_incident_limit,
+        aggregate_limit=change.aggregate_limit,
+        summary_ja=change.summary_ja,
+        summary_en=change.summary_en,
+        override_reason=change.override_reason,
     )
 
 
@@ -144,18 +165,39 @@ def publish(session: Session, change: Change, today: date) -> tuple[CoverageTerm
     session.add(version)
     session.flush()
     created = session.execute(
-        insert(Notice).from_select(
-            ["member_id", "coverage_terms_id", "send_by", "status", "attempts", "created_on",
-             "created_at"],
-            select(Term.member_id, literal(version.id), literal(due), literal("pending"),
-                   literal(0), literal(today),
-                   literal(clock.now(), Notice.__table__.c.created_at.type))
+        insert(Notice)
+        .from_select(
+            [
+                "member_id",
+                "coverage_terms_id",
+                "send_by",
+                "status",
+                "attempts",
+                "created_on",
+                "created_at",
+            ],
+            select(
+                Term.member_id,
+                literal(version.id),
+                literal(due),
+                literal("pending"),
+                literal(0),
+                literal(today),
+                literal(clock.now(), Notice.__table__.c.created_at.type),
+            )
             .where(_term_runs_on_or_after(change.effective_date))
-            .distinct().order_by(Term.member_id),
-        ).returning(Notice.id)
+            .distinct()
+            .order_by(Term.member_id),
+        )
+        .returning(Notice.id)
     ).all()
-    audit.record(session, "coverage_terms.publish", "coverage_terms", version.id,
-                 after={**audit.snapshot(version), "notices_created": len(created)})
+    audit.record(
+        session,
+        "coverage_terms.publish",
+        "coverage_terms",
+        version.id,
+        after={**audit.snapshot(version), "notices_created": len(created)},
+    )
     return version, len(created)
 
 
@@ -168,22 +210,33 @@ def notify_new_term(session: Session, term: Term, today: date) -> list[Notice]:
     period_end = term.last_day or term.end_date
     already = select(Notice.coverage_terms_id).where(Notice.member_id == term.member_id)
     versions = session.execute(
-        select(CoverageTerms).where(
+        select(CoverageTerms)
+        .where(
             CoverageTerms.effective_date > today,
             CoverageTerms.effective_date <= period_end,
             CoverageTerms.id.not_in(already),
-        ).order_by(CoverageTerms.effective_date)
+        )
+        .order_by(CoverageTerms.effective_date)
     ).scalars()
     notices = [
-        Notice(member_id=term.member_id, coverage_terms_id=v.id,
-               send_by=send_by(v.effective_date), created_on=today)
+        Notice(
+            member_id=term.member_id,
+            coverage_terms_id=v.id,
+            send_by=send_by(v.effective_date),
+            created_on=today,
+        )
         for v in versions
     ]
     session.add_all(notices)
     session.flush()
     for notice in notices:
-        audit.record(session, "notice.create", "notice", notice.id,
-                     after=audit.snapshot(notice, exclude=("last_error",)))
+        audit.record(
+            session,
+            "notice.create",
+            "notice",
+            notice.id,
+            after=audit.snapshot(notice, exclude=("last_error",)),
+        )
     return notices
 
 
@@ -202,9 +255,15 @@ def _late_filter(today: date, late: bool):
     return condition if late else ~condition
 
 
-def list_query(today: date, *, member_id: int | None = None, status: str | None = None,
-               late: bool | None = None, acknowledged: bool | None = None,
-               coverage_terms_id: int | None = None) -> Select:
+def list_query(
+    today: date,
+    *,
+    member_id: int | None = None,
+    status: str | None = None,
+    late: bool | None = None,
+    acknowledged: bool | None = None,
+    coverage_terms_id: int | None = None,
+) -> Select:
     stmt = select(Notice).order_by(Notice.id)
     if member_id is not None:
         stmt = stmt.where(Notice.member_id == member_id)
@@ -215,8 +274,11 @@ def list_query(today: date, *, member_id: int | None = None, status: str | None 
     if late is not None:
         stmt = stmt.where(_late_filter(today, late))
     if acknowledged is not None:
-        stmt = stmt.where(Notice.acknowledged_at.is_not(None) if acknowledged
-                          else Notice.acknowledged_at.is_(None))
+        stmt = stmt.where(
+            Notice.acknowledged_at.is_not(None)
+            if acknowledged
+            else Notice.acknowledged_at.is_(None)
+        )
     return stmt
 
 
@@ -231,14 +293,20 @@ def get_notice(session: Session, notice_id: int, visible_member_id: int | None) 
 def acknowledge(session: Session, notice_id: int, member_id: int | None) -> Notice:
     """The member confirms it read the notice; repeating it changes nothing."""
     if member_id is None:
-        raise Forbidden("only the member company itself acknowledges its notice", field=None,
-                        rule="member_only")
+        raise Forbidden(
+            "only the member company itself acknowledges its notice", field=None, rule="member_only"
+        )
     notice = get_notice(session, notice_id, member_id)
     if notice.acknowledged_at is None:
         notice.acknowledged_at = clock.now().astimezone(UTC)
         session.flush()
-        audit.record(session, "notice.acknowledge", "notice", notice.id,
-                     after={"acknowledged_at": notice.acknowledged_at.isoformat()})
+        audit.record(
+            session,
+            "notice.acknowledge",
+            "notice",
+            notice.id,
+            after={"acknowledged_at": notice.acknowledged_at.isoformat()},
+        )
     return notice
 
 
@@ -255,8 +323,10 @@ def letters_for(session: Session, rows: list[tuple[Notice, Member]]) -> list[Let
     for notice, member in rows:
         if notice.coverage_terms_id not in versions:
             new = session.get(CoverageTerms, notice.coverage_terms_id)
-            versions[new.id] = (terms_in_force(session, new.effective_date - timedelta(days=1)),
-                                new)
+            versions[new.id] = (
+                terms_in_force(session, new.effective_date - timedelta(days=1)),
+                new,
+            )
         old, new = versions[notice.coverage_terms_id]
         letters.append(_render(program, member, old, new, notice.id, late_reason(notice, new)))
     return letters
@@ -269,15 +339,28 @@ def late_reason(notice: Notice, version: CoverageTerms) -> str | None:
     return version.override_reason or LATE_MEMBER_REASON
 
 
-def _render(program: Program, member: Member, old: CoverageTerms, new: CoverageTerms,
-            notice_id: int | None, reason: str | None) -> Letter:
-    return render_letter(LetterValues(
-        notice_id=notice_id, program_name=program.name, policyholder=program.policyholder,
-        insurer=program.insurer, policy_number=program.policy_number or "-",
-        member_name=member.name, contact_name=member.contact_name,
-        old=Limits(old.per_incident_limit, old.aggregate_limit),
-        new=Limits(new.per_incident_limit, new.aggregate_limit),
-        summary_ja=new.summary_ja, summary_en=new.summary_en,
-        effective_date=new.effective_date, override_reason=reason,
-    ))
-
+def _render(
+    program: Program,
+    member: Member,
+    old: CoverageTerms,
+    new: CoverageTerms,
+    notice_id: int | None,
+    reason: str | None,
+) -> Letter:
+    return render_letter(
+        LetterValues(
+            notice_id=notice_id,
+            program_name=program.name,
+            policyholder=program.policyholder,
+            insurer=program.insurer,
+            policy_number=program.policy_number or "-",
+            member_name=member.name,
+            contact_name=member.contact_name,
+            old=Limits(old.per_incident_limit, old.aggregate_limit),
+            new=Limits(new.per_incident_limit, new.aggregate_limit),
+            summary_ja=new.summary_ja,
+            summary_en=new.summary_en,
+            effective_date=new.effective_date,
+            override_reason=reason,
+        )
+    )

@@ -7,8 +7,12 @@ from groupcover.program import service
 from groupcover.program.schemas import ProgramPatchSchema, ProgramSchema
 from groupcover.web import Blueprint
 
-blp = Blueprint("program", __name__, url_prefix="/api/v1/program",
-                description="The group policy and its master policyholder (保険契約者).")
+blp = Blueprint(
+    "program",
+    __name__,
+    url_prefix="/api/v1/program",
+    description="The group policy and its master policyholder (保険契約者).",
+)
 
 
 def _dump(program):

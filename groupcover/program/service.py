@@ -42,6 +42,12 @@ def update_program(session: Session, changes: dict[str, Any]) -> Program:
         setattr(program, key, value)
     program.updated_at = clock.now()
     session.flush()
-    audit.record(session, "program.update", "program", program.id, before=before,
-                 after=audit.snapshot(program))
+    audit.record(
+        session,
+        "program.update",
+        "program",
+        program.id,
+        before=before,
+        after=audit.snapshot(program),
+    )
     return program

@@ -13,8 +13,12 @@ from groupcover.suppliers.schemas import (
 )
 from groupcover.web import Blueprint, paginate_query
 
-blp = Blueprint("suppliers", __name__, url_prefix="/api/v1/members/<int:member_id>/suppliers",
-                description="A member's registered suppliers (登録企業).")
+blp = Blueprint(
+    "suppliers",
+    __name__,
+    url_prefix="/api/v1/members/<int:member_id>/suppliers",
+    description="A member's registered suppliers (登録企業).",
+)
 
 
 @blp.route("")

@@ -28,7 +28,10 @@ class Registration(SQLModel, table=True):
         Index("ix_registration_domain_registered", "domain", "registered_on"),
         Index("ix_registration_member_domain", "member_id", "domain"),
         Index(
-            "uq_registration_active_vendor_id", "member_id", "vendor_supplier_id", unique=True,
+            "uq_registration_active_vendor_id",
+            "member_id",
+            "vendor_supplier_id",
+            unique=True,
             sqlite_where=text("deregistered_on IS NULL AND vendor_supplier_id IS NOT NULL"),
             postgresql_where=text("deregistered_on IS NULL AND vendor_supplier_id IS NOT NULL"),
         ),

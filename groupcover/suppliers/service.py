@@ -31,10 +31,10 @@ def active_on(stmt: Select, day: date) -> Select:
     )
 
 
-def registrations_query(member_id: int, active_day: date | None = None,
-                        domain: str | None = None) -> Select:
-    stmt = select(Registration).where(Registration.member_id == member_id).order_by(
-        Registration.id)
+def registrations_query(
+    member_id: int, active_day: date | None = None, domain: str | None = None
+) -> Select:
+    stmt = select(Registration).where(Registration.member_id == member_id).order_by(Registration.id)
     if active_day is not None:
         stmt = active_on(stmt, active_day)
     if domain:
@@ -49,51 +49,82 @@ def get_registration(session: Session, member_id: int, registration_id: int) -> 
     return reg
 
 
-def register(session: Session, member_id: int, *, domain: str, name: str, registered_on: date,
-             vendor_supplier_id: str | None = None) -> Registration:
+def register(
+    session: Session,
+    member_id: int,
+    *,
+    domain: str,
+    name: str,
+    registered_on: date,
+    vendor_supplier_id: str | None = None,
+) -> Registration:
     """Register a supplier by hand; its span may not overlap another of the same domain."""
     domain = parse_domain(domain)
     get_member(session, member_id)
     lock_member(session, member_id)
     new = Span(registered_on)
     for other in session.execute(
-        select(Registration).where(Registration.member_id == member_id,
-                                   Registration.domain == domain)
+        select(Registration).where(
+            Registration.member_id == member_id, Registration.domain == domain
+        )
     ).scalars():
         if other.deregistered_on is None:
-            raise Conflict(f"{domain} already has an active registration ({other.id})",
-                           field="domain", rule="registration_active", registration_id=other.id)
+            raise Conflict(
+                f"{domain} already has an active registration ({other.id})",
+                field="domain",
+                rule="registration_active",
+                registration_id=other.id,
+            )
         if other.span.overlaps(new):
             raise Conflict(
                 f"{domain} was registered until {other.deregistered_on}; "
                 f"registered_on must be after it",
-                field="registered_on", rule="registration_overlap", registration_id=other.id,
+                field="registered_on",
+                rule="registration_overlap",
+                registration_id=other.id,
             )
-    reg = Registration(member_id=member_id, domain=domain, name=name,
-                       registered_on=registered_on, vendor_supplier_id=vendor_supplier_id,
-                       source="manual")
+    reg = Registration(
+        member_id=member_id,
+        domain=domain,
+        name=name,
+        registered_on=registered_on,
+        vendor_supplier_id=vendor_supplier_id,
+        source="manual",
+    )
     session.add(reg)
     session.flush()
-    audit.record(session, "registration.create", "registration", reg.id,
-                 after=audit.snapshot(reg))
+    audit.record(session, "registration.create", "registration", reg.id, after=audit.snapshot(reg))
     return reg
 
 
-def deregister(session: Session, member_id: int, registration_id: int,
-               last_day: date) -> Registration:
+def deregister(
+    session: Session, member_id: int, registration_id: int, last_day: date
+) -> Registration:
     """End a registration: ``last_day`` is the last day it counts."""
     lock_member(session, member_id)
     reg = get_registration(session, member_id, registration_id)
     if reg.deregistered_on is not None:
-        raise Conflict(f"registration {reg.id} already ended on {reg.deregistered_on}",
-                       field="last_day", rule="registration_already_ended")
+        raise Conflict(
+            f"registration {reg.id} already ended on {reg.deregistered_on}",
+            field="last_day",
+            rule="registration_already_ended",
+        )
     if last_day < reg.registered_on:
-        raise RuleViolation(f"last_day is before registered_on ({reg.registered_on})",
-                            field="last_day", rule="last_day_not_before_registered_on")
+        raise RuleViolation(
+            f"last_day is before registered_on ({reg.registered_on})",
+            field="last_day",
+            rule="last_day_not_before_registered_on",
+        )
     before = audit.snapshot(reg)
     reg.deregistered_on = last_day
     reg.updated_at = clock.now()
     session.flush()
-    audit.record(session, "registration.deregister", "registration", reg.id, before=before,
-                 after=audit.snapshot(reg))
+    audit.record(
+        session,
+        "registration.deregister",
+        "registration",
+        reg.id,
+        before=before,
+        after=audit.snapshot(reg),
+    )
     return reg

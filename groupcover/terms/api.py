@@ -8,8 +8,12 @@ from groupcover.terms import service
 from groupcover.terms.schemas import CancelSchema, TermSchema
 from groupcover.web import Blueprint, paginate_query
 
-blp = Blueprint("terms", __name__, url_prefix="/api/v1/members/<int:member_id>/terms",
-                description="Subscription terms (利用期間) = coverage periods (補償期間).")
+blp = Blueprint(
+    "terms",
+    __name__,
+    url_prefix="/api/v1/members/<int:member_id>/terms",
+    description="Subscription terms (利用期間) = coverage periods (補償期間).",
+)
 
 
 @blp.route("")
@@ -28,8 +32,9 @@ class TermsView(MethodView):
     def post(self, values, member_id):
         """Give the member a term; both days inclusive (administrators)."""
         auth.require_admin()
-        return service.create_term(db.session(), member_id, values["start_date"],
-                                   values["end_date"])
+        return service.create_term(
+            db.session(), member_id, values["start_date"], values["end_date"]
+        )
 
 
 @blp.route("/<int:term_id>/cancel")

@@ -34,8 +34,7 @@ class Term(SQLModel, table=True):
 
     @property
     def rule(self) -> TermRule:
-        return TermRule(self.id or 0, self.member_id, self.start_date, self.end_date,
-                        self.last_day)
+        return TermRule(self.id or 0, self.member_id, self.start_date, self.end_date, self.last_day)
 
     @property
     def period_end(self) -> date:

@@ -8,8 +8,11 @@ class TermSchema(Schema):
     member_id = fields.Integer(dump_only=True)
     start_date = fields.Date(required=True, metadata={"description": "first covered day"})
     end_date = fields.Date(required=True, metadata={"description": "last covered day (inclusive)"})
-    last_day = fields.Date(dump_only=True, allow_none=True,
-                           metadata={"description": "last covered day after a cancellation"})
+    last_day = fields.Date(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "last covered day after a cancellation"},
+    )
     period_start = fields.Date(dump_only=True, attribute="start_date")
     period_end = fields.Date(dump_only=True)
     cancelled = fields.Function(lambda t: t.last_day is not None, dump_only=True)
@@ -18,5 +21,6 @@ class TermSchema(Schema):
 
 
 class CancelSchema(Schema):
-    last_day = fields.Date(required=True,
-                           metadata={"description": "the last covered day; inside the term"})
+    last_day = fields.Date(
+        required=True, metadata={"description": "the last covered day; inside the term"}
+    )

@@ -42,8 +42,12 @@ def running_on(on: date) -> list:
 
 def running_term(session: Session, member_id: int, on: date) -> Term | None:
     """C1: the member's term whose coverage period contains ``on``, if any."""
-    terms = {t.id: t for t in session.execute(
-        select(Term).where(Term.member_id == member_id, *running_on(on))).scalars()}
+    terms = {
+        t.id: t
+        for t in session.execute(
+            select(Term).where(Term.member_id == member_id, *running_on(on))
+        ).scalars()
+    }
     found = member_coverage_period([t.rule for t in terms.values()], on)
     return None if found is None else terms[found.id]
 
@@ -58,15 +62,18 @@ def get_term(session: Session, member_id: int, term_id: int) -> Term:
 def create_term(session: Session, member_id: int, start_date: date, end_date: date) -> Term:
     """Give a member a subscription term; both days inclusive, no overlap with its others."""
     if end_date < start_date:
-        raise RuleViolation("end_date is before start_date", field="end_date",
-                            rule="end_date_not_before_start_date")
+        raise RuleViolation(
+            "end_date is before start_date", field="end_date", rule="end_date_not_before_start_date"
+        )
     lock_member(session, member_id)
     new = Span(start_date, end_date)
     for other in member_terms(session, member_id):
         if terms_overlap(new, other.rule.period):
             raise Conflict(
                 f"overlaps term {other.id} ({other.start_date}..{other.period_end})",
-                field="start_date", rule="terms_overlap", term_id=other.id,
+                field="start_date",
+                rule="terms_overlap",
+                term_id=other.id,
             )
     term = Term(member_id=member_id, start_date=start_date, end_date=end_date)
     session.add(term)
@@ -87,12 +94,12 @@ def cancel_term(session: Session, member_id: int, term_id: int, last_day: date) 
     if not current.contains(last_day):
         raise RuleViolation(
             f"last_day must lie inside the term ({current.start}..{current.end})",
-            field="last_day", rule="last_day_inside_term",
+            field="last_day",
+            rule="last_day_inside_term",
         )
     before = audit.snapshot(term)
     term.last_day = last_day
     term.cancelled_at = clock.now()
     session.flush()
-    audit.record(session, "term.cancel", "term", term.id, before=before,
-                 after=audit.snapshot(term))
+    audit.record(session, "term.cancel", "term", term.id, before=before, after=audit.snapshot(term))
     return term

@@ -603,8 +603,10 @@ class _ResettingHandler(WSGIRequestHandler):
             self.rfile.close()
             self.connection.close()
             return
-        if self.command != "GET" or "Content-Length" in self.headers or (
-            "Transfer-Encoding" in self.headers
+        if (
+            self.command != "GET"
+            or "Content-Length" in self.headers
+            or ("Transfer-Encoding" in self.headers)
         ):
             super().run_wsgi()
             return

@@ -22,12 +22,12 @@ def two_members(client, admin):
 @pytest.mark.parametrize(
     ("on", "members"),
     [
-        ("2026-05-14", []),                 # a: registered the next day; b: term not begun
-        ("2026-05-15", ["a"]),              # a: first day of registration, inside a's term
-        ("2026-06-30", ["a"]),              # b's term starts tomorrow
-        ("2026-07-01", ["a", "b"]),         # b registered before its term: from term start
-        ("2027-03-31", ["a", "b"]),         # a's last term day (inclusive)
-        ("2027-04-01", ["b"]),              # a's term over, no renewal
+        ("2026-05-14", []),  # a: registered the next day; b: term not begun
+        ("2026-05-15", ["a"]),  # a: first day of registration, inside a's term
+        ("2026-06-30", ["a"]),  # b's term starts tomorrow
+        ("2026-07-01", ["a", "b"]),  # b registered before its term: from term start
+        ("2027-03-31", ["a", "b"]),  # a's last term day (inclusive)
+        ("2027-04-01", ["b"]),  # a's term over, no renewal
         ("2027-06-30", ["b"]),
         ("2027-07-01", []),
     ],
@@ -48,9 +48,13 @@ def test_coverage_entry_fields(client, admin, two_members):
     body = client.get(f"/api/v1/coverage?domain={SHARED}&on=2026-08-01", headers=admin).get_json()
     entry_a, entry_b = body["coverages"]
     assert entry_a == {
-        "member_id": a["id"], "member_name": a["name"], "registration_id": ra["id"],
-        "period_start": "2026-05-15", "period_end": "2027-03-31",
-        "per_incident_limit": 3_000_000, "aggregate_limit": 10_000_000,
+        "member_id": a["id"],
+        "member_name": a["name"],
+        "registration_id": ra["id"],
+        "period_start": "2026-05-15",
+        "period_end": "2027-03-31",
+        "per_incident_limit": 3_000_000,
+        "aggregate_limit": 10_000_000,
         "aggregate_remaining": 10_000_000,
     }
     assert entry_b["period_start"] == "2026-07-01" and entry_b["period_end"] == "2027-06-30"
@@ -58,23 +62,31 @@ def test_coverage_entry_fields(client, admin, two_members):
 
 def test_member_token_sees_only_its_own_entries(client, admin, two_members, member_headers):
     a, b, _, _ = two_members
-    body = client.get(f"/api/v1/coverage?domain={SHARED}&on=2026-08-01",
-                      headers=member_headers(b["id"])).get_json()
+    body = client.get(
+        f"/api/v1/coverage?domain={SHARED}&on=2026-08-01", headers=member_headers(b["id"])
+    ).get_json()
     assert [c["member_id"] for c in body["coverages"]] == [b["id"]]
 
 
 def test_member_coverage(client, admin, two_members):
     a, *_ = two_members
-    body = client.get(f"/api/v1/members/{a['id']}/coverage?on=2026-05-15",
-                      headers=admin).get_json()
+    body = client.get(f"/api/v1/members/{a['id']}/coverage?on=2026-05-15", headers=admin).get_json()
     assert body == {
-        "member_id": a["id"], "on": "2026-05-15", "covered": True, "term_id": a["term"]["id"],
-        "period_start": "2026-04-01", "period_end": "2027-03-31",
-        "per_incident_limit": 3_000_000, "aggregate_limit": 10_000_000, "aggregate_paid": 0,
-        "aggregate_remaining": 10_000_000, "suppliers_covered": 1,
+        "member_id": a["id"],
+        "on": "2026-05-15",
+        "covered": True,
+        "term_id": a["term"]["id"],
+        "period_start": "2026-04-01",
+        "period_end": "2027-03-31",
+        "per_incident_limit": 3_000_000,
+        "aggregate_limit": 10_000_000,
+        "aggregate_paid": 0,
+        "aggregate_remaining": 10_000_000,
+        "suppliers_covered": 1,
     }
-    before = client.get(f"/api/v1/members/{a['id']}/coverage?on=2026-03-31",
-                        headers=admin).get_json()
+    before = client.get(
+        f"/api/v1/members/{a['id']}/coverage?on=2026-03-31", headers=admin
+    ).get_json()
     assert before["covered"] is False and before["period_start"] is None
     assert before["suppliers_covered"] == 0 and before["aggregate_remaining"] == 0
 
@@ -90,7 +102,8 @@ def test_hand_built_answer_matches_the_documented_schema(client, admin, two_memb
     body = client.get(f"/api/v1/coverage?domain={SHARED}&on=2026-08-01", headers=admin).get_json()
     with db.transaction(write=False) as session:
         entries = supplier_coverage(session.connection(), SHARED, date(2026, 8, 1))
-        dumped = DomainCoverageSchema().dump({"domain": SHARED, "on": date(2026, 8, 1),
-                                              "covered": True, "coverages": entries})
+        dumped = DomainCoverageSchema().dump(
+            {"domain": SHARED, "on": date(2026, 8, 1), "covered": True, "coverages": entries}
+        )
     assert body == dumped
     assert len(body["coverages"]) == 2

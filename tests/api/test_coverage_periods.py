@@ -58,8 +58,11 @@ def _deregistered_inside_term(client, admin):
 def _cancelled_term(client, admin):
     m = f.insured_member(client, admin, "2026-04-01", "2027-03-31")
     f.registration(client, admin, m["id"], SUPPLIER, "2026-04-15")
-    r = client.post(f"/api/v1/members/{m['id']}/terms/{m['term']['id']}/cancel",
-                    json={"last_day": "2026-08-31"}, headers=admin)
+    r = client.post(
+        f"/api/v1/members/{m['id']}/terms/{m['term']['id']}/cancel",
+        json={"last_day": "2026-08-31"},
+        headers=admin,
+    )
     assert r.status_code == 200
     return {"m": m}
 
@@ -110,7 +113,7 @@ CASES = [
     ("month_ends", "2027-01-31", [("m", "2027-01-31", "2027-03-31")]),
     ("month_ends", "2027-02-28", [("m", "2027-01-31", "2027-03-31")]),
     ("month_ends", "2027-03-31", [("m", "2027-01-31", "2027-03-31")]),
-    ("month_ends", "2027-04-01", []),              # deregistered; the term still runs
+    ("month_ends", "2027-04-01", []),  # deregistered; the term still runs
     ("non_leap_february", "2027-02-28", [("m", "2026-04-01", "2027-02-28")]),
     ("non_leap_february", "2027-03-01", []),
     ("registered_before_term", "2026-03-31", []),  # registered, but no term yet
@@ -126,16 +129,22 @@ CASES = [
     ("cancelled_term", "2026-04-14", []),
     ("cancelled_term", "2026-04-15", [("m", "2026-04-15", "2026-08-31")]),
     ("cancelled_term", "2026-08-31", [("m", "2026-04-15", "2026-08-31")]),
-    ("cancelled_term", "2026-09-01", []),          # after last_day, before the old end_date
+    ("cancelled_term", "2026-09-01", []),  # after last_day, before the old end_date
     ("two_members", "2026-05-31", []),
     ("two_members", "2026-06-01", [("a", "2026-06-01", "2027-03-31")]),
-    ("two_members", "2026-10-01", [("a", "2026-06-01", "2027-03-31"),
-                                   ("b", "2026-10-01", "2027-05-31")]),
-    ("two_members", "2027-03-31", [("a", "2026-06-01", "2027-03-31"),
-                                   ("b", "2026-10-01", "2027-05-31")]),
+    (
+        "two_members",
+        "2026-10-01",
+        [("a", "2026-06-01", "2027-03-31"), ("b", "2026-10-01", "2027-05-31")],
+    ),
+    (
+        "two_members",
+        "2027-03-31",
+        [("a", "2026-06-01", "2027-03-31"), ("b", "2026-10-01", "2027-05-31")],
+    ),
     ("two_members", "2027-04-01", [("b", "2026-10-01", "2027-05-31")]),
     ("two_members", "2027-05-31", [("b", "2026-10-01", "2027-05-31")]),
-    ("two_members", "2027-06-01", []),             # b's term runs, registration over
+    ("two_members", "2027-06-01", []),  # b's term runs, registration over
     ("renewal", "2027-03-31", [("m", "2026-06-01", "2027-03-31")]),
     ("renewal", "2027-04-01", [("m", "2027-04-01", "2028-03-31")]),  # a new coverage period
     ("renewal", "2028-03-31", [("m", "2027-04-01", "2028-03-31")]),
@@ -146,18 +155,20 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("scenario", "on", "expected"), CASES,
-                         ids=[f"{s}-{on}" for s, on, _ in CASES])
+@pytest.mark.parametrize(
+    ("scenario", "on", "expected"), CASES, ids=[f"{s}-{on}" for s, on, _ in CASES]
+)
 def test_coverage_entries(client, admin, scenario, on, expected):
     members = SCENARIOS[scenario](client, admin)
     r = client.get(f"/api/v1/coverage?domain={SUPPLIER}&on={on}", headers=admin)
     assert r.status_code == 200
     body = r.get_json()
     assert (body["domain"], body["on"], body["covered"]) == (SUPPLIER, on, bool(expected))
-    got = [(c["member_id"], c["member_name"], c["period_start"], c["period_end"])
-           for c in body["coverages"]]
-    assert got == [(members[k]["id"], members[k]["name"], start, end)
-                   for k, start, end in expected]
+    got = [
+        (c["member_id"], c["member_name"], c["period_start"], c["period_end"])
+        for c in body["coverages"]
+    ]
+    assert got == [(members[k]["id"], members[k]["name"], start, end) for k, start, end in expected]
 
 
 def test_entry_names_the_registration_counting_that_day(client, admin):
@@ -174,16 +185,18 @@ def test_other_domains_are_not_covered(client, admin):
     m = f.insured_member(client, admin)
     f.registration(client, admin, m["id"], SUPPLIER, "2026-04-01")
     for other in ("sub.parts.example.jp", "parts.example.com", "arts.example.jp"):
-        body = client.get(f"/api/v1/coverage?domain={other}&on=2026-06-01",
-                          headers=admin).get_json()
+        body = client.get(
+            f"/api/v1/coverage?domain={other}&on=2026-06-01", headers=admin
+        ).get_json()
         assert body["covered"] is False and body["coverages"] == []
 
 
 def test_query_domain_is_normalised(client, admin):
     m = f.insured_member(client, admin)
     f.registration(client, admin, m["id"], SUPPLIER, "2026-04-01")
-    r = client.get("/api/v1/coverage?domain=https://WWW.Parts.Example.JP/x&on=2026-06-01",
-                   headers=admin)
+    r = client.get(
+        "/api/v1/coverage?domain=https://WWW.Parts.Example.JP/x&on=2026-06-01", headers=admin
+    )
     assert r.get_json()["domain"] == SUPPLIER and r.get_json()["covered"] is True
 
 
@@ -201,7 +214,7 @@ def test_on_defaults_to_today_in_program_time_zone(client, admin, freeze):
 @pytest.mark.parametrize(
     ("query", "status"),
     [
-        ("", 400),                                   # domain missing
+        ("", 400),  # domain missing
         (f"?domain={SUPPLIER}&on=2026-02-30", 400),
         (f"?domain={SUPPLIER}&on=tomorrow", 400),
         ("?domain=localhost&on=2026-06-01", 422),
@@ -220,15 +233,18 @@ def test_coverage_rejects_bad_queries(client, admin, query, status):
         ("2026-03-31", False, (None, None), 0),
         ("2026-04-01", True, ("2026-04-01", "2026-08-31"), 1),
         ("2026-08-31", True, ("2026-04-01", "2026-08-31"), 2),
-        ("2026-09-01", False, (None, None), 0),      # cancelled after 31 August
-        ("2027-04-01", True, ("2027-04-01", "2028-03-31"), 2),   # the renewal
+        ("2026-09-01", False, (None, None), 0),  # cancelled after 31 August
+        ("2027-04-01", True, ("2027-04-01", "2028-03-31"), 2),  # the renewal
     ],
 )
 def test_member_coverage_period(client, admin, on, covered, period, suppliers):
     m = f.insured_member(client, admin, "2026-04-01", "2027-03-31")
     renewal = f.term(client, admin, m["id"], "2027-04-01", "2028-03-31")
-    client.post(f"/api/v1/members/{m['id']}/terms/{m['term']['id']}/cancel",
-                json={"last_day": "2026-08-31"}, headers=admin)
+    client.post(
+        f"/api/v1/members/{m['id']}/terms/{m['term']['id']}/cancel",
+        json={"last_day": "2026-08-31"},
+        headers=admin,
+    )
     f.registration(client, admin, m["id"], "a.example.jp", "2026-04-01")
     f.registration(client, admin, m["id"], "b.example.jp", "2026-08-31")
     body = client.get(f"/api/v1/members/{m['id']}/coverage?on={on}", headers=admin).get_json()
@@ -243,10 +259,14 @@ def test_member_coverage_period(client, admin, on, covered, period, suppliers):
 
 def test_member_coverage_rejects_bad_date_and_unknown_member(client, admin):
     m = f.insured_member(client, admin)
-    assert client.get(f"/api/v1/members/{m['id']}/coverage?on=2026-13-01",
-                      headers=admin).status_code == 400
-    assert client.get("/api/v1/members/999999/coverage?on=2026-06-01",
-                      headers=admin).status_code == 404
+    assert (
+        client.get(f"/api/v1/members/{m['id']}/coverage?on=2026-13-01", headers=admin).status_code
+        == 400
+    )
+    assert (
+        client.get("/api/v1/members/999999/coverage?on=2026-06-01", headers=admin).status_code
+        == 404
+    )
 
 
 def test_coverage_terms_list(client, admin, member_headers):
@@ -263,9 +283,9 @@ def test_coverage_terms_list(client, admin, member_headers):
 @pytest.mark.parametrize(
     ("on", "limits"),
     [
-        ("1999-12-31", (3_000_000, 10_000_000)),   # before the first version: the first applies
+        ("1999-12-31", (3_000_000, 10_000_000)),  # before the first version: the first applies
         ("2026-12-31", (3_000_000, 10_000_000)),
-        ("2027-01-01", (2_000_000, 8_000_000)),    # the new version's first day
+        ("2027-01-01", (2_000_000, 8_000_000)),  # the new version's first day
         ("2027-03-31", (2_000_000, 8_000_000)),
     ],
 )
@@ -277,10 +297,18 @@ def test_limits_are_those_of_the_version_in_force(app, client, admin, on, limits
     f.term(client, admin, m["id"], "2026-04-01", "2027-03-31")
     f.registration(client, admin, m["id"], SUPPLIER, "1999-04-01")
     with app.app_context(), db.transaction() as s:
-        s.add(CoverageTerms(effective_date=date(2027, 1, 1), per_incident_limit=2_000_000,
-                            aggregate_limit=8_000_000, summary_ja="変更", summary_en="changed"))
-    [entry] = client.get(f"/api/v1/coverage?domain={SUPPLIER}&on={on}",
-                         headers=admin).get_json()["coverages"]
+        s.add(
+            CoverageTerms(
+                effective_date=date(2027, 1, 1),
+                per_incident_limit=2_000_000,
+                aggregate_limit=8_000_000,
+                summary_ja="変更",
+                summary_en="changed",
+            )
+        )
+    [entry] = client.get(f"/api/v1/coverage?domain={SUPPLIER}&on={on}", headers=admin).get_json()[
+        "coverages"
+    ]
     assert (entry["per_incident_limit"], entry["aggregate_limit"]) == limits
     assert entry["aggregate_remaining"] == limits[1]
     own = client.get(f"/api/v1/members/{m['id']}/coverage?on={on}", headers=admin).get_json()

@@ -18,9 +18,14 @@ def test_healthz_without_auth(client):
 
 
 def test_healthz_reports_an_unreachable_database(tmp_path):
-    app = create_app({"ENV": "testing", "ENCRYPTION_KEY": TEST_KEY, "LOG_LEVEL": "ERROR",
-                      "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none"
-                                      "?connect_timeout=2"})
+    app = create_app(
+        {
+            "ENV": "testing",
+            "ENCRYPTION_KEY": TEST_KEY,
+            "LOG_LEVEL": "ERROR",
+            "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2",
+        }
+    )
     r = app.test_client().get("/healthz")
     assert r.status_code == 503
     assert r.get_json() == {"status": "degraded", "database": "error"}
@@ -55,7 +60,7 @@ def test_openapi_document(client):
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     patch = spec["paths"]["/api/v1/program"]["patch"]["requestBody"]["content"]
     ref = patch["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
-    assert "required" not in spec["components"]["schemas"][ref]      # PATCH is partial
+    assert "required" not in spec["components"]["schemas"][ref]  # PATCH is partial
     credential = spec["components"]["schemas"]["VendorCredential"]["properties"]["token"]
     assert credential.get("writeOnly") is True
 
@@ -74,23 +79,27 @@ WRITES = [
     ("put", "/api/v1/members/M/vendor-credential", {"token": "t"}),
     ("post", "/api/v1/members/M/terms", {"start_date": "2030-01-01", "end_date": "2030-12-31"}),
     ("post", "/api/v1/members/M/terms/T/cancel", {"last_day": "2026-09-30"}),
-    ("post", "/api/v1/members/M/suppliers",
-     {"domain": "a.example.jp", "name": "a", "registered_on": "2026-04-01"}),
+    (
+        "post",
+        "/api/v1/members/M/suppliers",
+        {"domain": "a.example.jp", "name": "a", "registered_on": "2026-04-01"},
+    ),
     ("patch", "/api/v1/program", {"name": "x"}),
     ("post", "/api/v1/tokens", {"name": "x", "role": "admin"}),
 ]
 
-each_write = pytest.mark.parametrize(("method", "path", "valid"), WRITES,
-                                     ids=[f"{w[0]} {w[1]}" for w in WRITES])
+each_write = pytest.mark.parametrize(
+    ("method", "path", "valid"), WRITES, ids=[f"{w[0]} {w[1]}" for w in WRITES]
+)
 
 MALFORMED = {
-    "not_json": ("{\"name\": ", "application/json"),
-    "array": ("[{\"name\": \"x\"}]", "application/json"),
+    "not_json": ('{"name": ', "application/json"),
+    "array": ('[{"name": "x"}]', "application/json"),
     "number": ("42", "application/json"),
-    "string": ("\"x\"", "application/json"),
+    "string": ('"x"', "application/json"),
     "form": ("name=x", "application/x-www-form-urlencoded"),
     "empty": ("", "application/json"),
-    "bad_utf8": (b"{\"name\": \"\xff\"}", "application/json"),
+    "bad_utf8": (b'{"name": "\xff"}', "application/json"),
 }
 
 
@@ -104,8 +113,7 @@ def test_malformed_body_is_400(client, admin, method, path, valid, kind):
     m = f.insured_member(client, admin)
     data, content_type = MALFORMED[kind]
     before = client.get("/api/v1/audit?page_size=500", headers=admin).get_json()
-    r = getattr(client, method)(_url(path, m), data=data, content_type=content_type,
-                                headers=admin)
+    r = getattr(client, method)(_url(path, m), data=data, content_type=content_type, headers=admin)
     assert r.status_code == 400, (r.status_code, r.get_json())
     body = r.get_json()
     assert body["code"] == 400 and body["rule"] == "schema" and body["errors"]
@@ -147,6 +155,7 @@ def test_unknown_route_and_method_are_json(client, admin):
 
 # --- one request, one transaction ------------------------------------------------------------
 
+
 def _counts(client, admin):
     members = client.get("/api/v1/members?page_size=500", headers=admin).get_json()
     entries = client.get("/api/v1/audit?page_size=500", headers=admin).get_json()
@@ -161,8 +170,7 @@ def test_domain_error_after_a_flush_rolls_the_write_back(client, admin, monkeypa
         raise Conflict("refused for the test", rule="test")
 
     monkeypatch.setattr(audit, "record", refuse)
-    r = client.post("/api/v1/members", json={"name": "x", "contact_email": "a@b.jp"},
-                    headers=admin)
+    r = client.post("/api/v1/members", json={"name": "x", "contact_email": "a@b.jp"}, headers=admin)
     assert r.status_code == 409
     monkeypatch.undo()
     assert _counts(client, admin) == baseline
@@ -176,8 +184,7 @@ def test_unexpected_exception_rolls_the_write_back(app, client, admin, monkeypat
         raise RuntimeError("boom")
 
     monkeypatch.setattr(audit, "record", crash)
-    r = client.post("/api/v1/members", json={"name": "x", "contact_email": "a@b.jp"},
-                    headers=admin)
+    r = client.post("/api/v1/members", json={"name": "x", "contact_email": "a@b.jp"}, headers=admin)
     assert r.status_code == 500
     monkeypatch.undo()
     assert _counts(client, admin) == baseline
@@ -188,9 +195,11 @@ def test_integrity_error_is_409_and_leaves_nothing(client, admin, monkeypatch):
     f.member(client, admin, vendor_account_id="acct-1")
     baseline = _counts(client, admin)
     monkeypatch.setattr(members_service, "_validate", lambda *a, **k: None)
-    r = client.post("/api/v1/members",
-                    json={"name": "x", "contact_email": "a@b.jp", "vendor_account_id": "acct-1"},
-                    headers=admin)
+    r = client.post(
+        "/api/v1/members",
+        json={"name": "x", "contact_email": "a@b.jp", "vendor_account_id": "acct-1"},
+        headers=admin,
+    )
     assert r.status_code == 409 and r.get_json()["rule"] == "integrity"
     monkeypatch.undo()
     assert _counts(client, admin) == baseline

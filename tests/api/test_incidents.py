@@ -83,15 +83,24 @@ def test_report_covered_incident_of_the_member(client, admin, member):
 @pytest.mark.parametrize(
     ("values", "supplier", "reason"),
     [
-        ({"occurred_on": "2026-03-31", "discovered_on": "2026-04-01"}, False,
-         "not_insured_on_occurred_on"),
+        (
+            {"occurred_on": "2026-03-31", "discovered_on": "2026-04-01"},
+            False,
+            "not_insured_on_occurred_on",
+        ),
         ({"discovered_on": "2026-03-31"}, False, "discovered_before_period"),
         ({"known_on": "2026-03-31"}, False, "known_before_period"),
         ({"discovered_on": "2026-04-01", "known_on": "2026-04-01"}, False, None),
-        ({"occurred_on": "2026-05-31", "discovered_on": "2026-06-01"}, True,
-         "not_insured_on_occurred_on"),
-        ({"occurred_on": "2026-06-01", "discovered_on": "2026-05-31"}, True,
-         "discovered_before_period"),
+        (
+            {"occurred_on": "2026-05-31", "discovered_on": "2026-06-01"},
+            True,
+            "not_insured_on_occurred_on",
+        ),
+        (
+            {"occurred_on": "2026-06-01", "discovered_on": "2026-05-31"},
+            True,
+            "discovered_before_period",
+        ),
         ({"occurred_on": "2026-06-01", "discovered_on": "2026-06-01"}, True, None),
     ],
 )
@@ -107,10 +116,22 @@ def test_coverage_decision_on_report(client, admin, member, values, supplier, re
 def test_supplier_deregistered_is_not_covered_after_its_last_day(client, admin, member):
     reg = member["registration"]
     f.deregister(client, admin, member["id"], reg["id"], "2026-08-31")
-    last = report(client, admin, member["id"], registration_id=reg["id"],
-                  occurred_on="2026-08-31", discovered_on="2026-08-31")
-    after = report(client, admin, member["id"], registration_id=reg["id"],
-                   occurred_on="2026-09-01", discovered_on="2026-09-01")
+    last = report(
+        client,
+        admin,
+        member["id"],
+        registration_id=reg["id"],
+        occurred_on="2026-08-31",
+        discovered_on="2026-08-31",
+    )
+    after = report(
+        client,
+        admin,
+        member["id"],
+        registration_id=reg["id"],
+        occurred_on="2026-09-01",
+        discovered_on="2026-09-01",
+    )
     assert last["covered"] is True and last["period_end"] == "2026-08-31"
     assert after["covered"] is False and after["reason"] == "not_insured_on_occurred_on"
     assert after["term_id"] == member["term"]["id"]
@@ -162,17 +183,29 @@ def test_auth_and_member_isolation(client, admin, member, member_headers):
     other = f.insured_member(client, admin)
     stranger = member_headers(other["id"])
     assert client.get("/api/v1/incidents").status_code == 401
-    assert client.get("/api/v1/incidents", headers={"Authorization": "Bearer nope"}).status_code \
-        == 401
+    assert (
+        client.get("/api/v1/incidents", headers={"Authorization": "Bearer nope"}).status_code == 401
+    )
     r = client.post("/api/v1/incidents", json=incident_body(member["id"]), headers=stranger)
     assert r.status_code == 404
     for path in ("", "/costs", "/payments"):
-        assert client.get(f"/api/v1/incidents/{incident['id']}{path}",
-                          headers=stranger).status_code == 404
-    cost = {"category": "incident_response", "item": "エ", "amount_yen": 1,
-            "incurred_on": "2026-07-03", "description": "調査"}
-    assert client.post(f"/api/v1/incidents/{incident['id']}/costs", json=cost,
-                       headers=stranger).status_code == 404
+        assert (
+            client.get(f"/api/v1/incidents/{incident['id']}{path}", headers=stranger).status_code
+            == 404
+        )
+    cost = {
+        "category": "incident_response",
+        "item": "エ",
+        "amount_yen": 1,
+        "incurred_on": "2026-07-03",
+        "description": "調査",
+    }
+    assert (
+        client.post(
+            f"/api/v1/incidents/{incident['id']}/costs", json=cost, headers=stranger
+        ).status_code
+        == 404
+    )
     assert client.get("/api/v1/incidents", headers=stranger).get_json() == []
     own = client.get("/api/v1/incidents", headers=member_headers(member["id"])).get_json()
     assert [i["id"] for i in own] == [incident["id"]]
@@ -188,14 +221,20 @@ def test_auth_and_member_isolation(client, admin, member, member_headers):
         ("post", "/payments", {"amount_yen": 1, "paid_on": "2026-10-01"}),
     ],
 )
-def test_admin_only_actions_refuse_the_member(client, admin, member, member_headers, method,
-                                              path, body):
+def test_admin_only_actions_refuse_the_member(
+    client, admin, member, member_headers, method, path, body
+):
     incident = report(client, admin, member["id"])
-    r = getattr(client, method)(f"/api/v1/incidents/{incident['id']}{path}", json=body,
-                                headers=member_headers(member["id"]))
+    r = getattr(client, method)(
+        f"/api/v1/incidents/{incident['id']}{path}", json=body, headers=member_headers(member["id"])
+    )
     assert r.status_code == 403 and r.get_json()["rule"] == "admin_only"
-    assert getattr(client, method)(f"/api/v1/incidents/999999{path}", json=body,
-                                   headers=admin).status_code == 404
+    assert (
+        getattr(client, method)(
+            f"/api/v1/incidents/999999{path}", json=body, headers=admin
+        ).status_code
+        == 404
+    )
 
 
 def test_list_filters_and_pagination(client, admin, member):
@@ -203,8 +242,9 @@ def test_list_filters_and_pagination(client, admin, member):
     ids = [report(client, admin, member["id"])["id"] for _ in range(3)]
     report(client, admin, other["id"])
     report(client, admin, member["id"], occurred_on="2026-01-01", discovered_on="2026-01-01")
-    r = client.get(f"/api/v1/incidents?member_id={member['id']}&covered=true&page_size=2",
-                   headers=admin)
+    r = client.get(
+        f"/api/v1/incidents?member_id={member['id']}&covered=true&page_size=2", headers=admin
+    )
     assert [i["id"] for i in r.get_json()] == ids[:2]
     assert json.loads(r.headers["X-Pagination"])["total"] == 3
     listed = r.get_json()[0]
@@ -229,8 +269,9 @@ def test_victims_never_logged(client, admin, member, caplog):
     caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
     incident = report(client, admin, member["id"])
     client.get(f"/api/v1/incidents/{incident['id']}", headers=admin)
-    client.post("/api/v1/incidents", json=incident_body(member["id"], occurred_on="bad"),
-                headers=admin)
+    client.post(
+        "/api/v1/incidents", json=incident_body(member["id"], occurred_on="bad"), headers=admin
+    )
     assert "INSERT INTO incident" in caplog.text and "gAAAAA" in caplog.text  # params shown
     assert "山田" not in caplog.text and "新宿" not in caplog.text
 
@@ -239,8 +280,13 @@ def test_victims_never_logged(client, admin, member, caplog):
 
 
 def add_cost(client, headers, incident_id, status=201, **values):
-    body = {"category": "incident_response", "item": "サ", "amount_yen": 500_000,
-            "incurred_on": "2026-07-10", "description": "コールセンター設置"}
+    body = {
+        "category": "incident_response",
+        "item": "サ",
+        "amount_yen": 500_000,
+        "incurred_on": "2026-07-10",
+        "description": "コールセンター設置",
+    }
     body.update(values)
     body = {k: v for k, v in body.items() if v is not None}
     r = client.post(f"/api/v1/incidents/{incident_id}/costs", json=body, headers=headers)
@@ -252,8 +298,14 @@ def test_costs_added_listed_and_totalled(client, admin, member, member_headers):
     incident = report(client, admin, member["id"])
     own = member_headers(member["id"])
     add_cost(client, own, incident["id"])
-    add_cost(client, admin, incident["id"], category="individual_condolence", item=None,
-             amount_yen=1_234_567)
+    add_cost(
+        client,
+        admin,
+        incident["id"],
+        category="individual_condolence",
+        item=None,
+        amount_yen=1_234_567,
+    )
     listed = client.get(f"/api/v1/incidents/{incident['id']}/costs", headers=own).get_json()
     assert [c["amount_yen"] for c in listed] == [500_000, 1_234_567]
     detail = client.get(f"/api/v1/incidents/{incident['id']}", headers=own).get_json()
@@ -286,8 +338,9 @@ def test_cost_category_per_cause(client, admin, member, cause, category, item, s
 def test_suspected_attack_items_refused_once_attack_confirmed(client, admin, member):
     incident = report(client, admin, member["id"], cause="suspected_attack")
     add_cost(client, admin, incident["id"], item="エ")
-    r = client.patch(f"/api/v1/incidents/{incident['id']}", json={"attack_occurred": True},
-                     headers=admin)
+    r = client.patch(
+        f"/api/v1/incidents/{incident['id']}", json={"attack_occurred": True}, headers=admin
+    )
     assert r.status_code == 200 and r.get_json()["attack_occurred"] is True
     body = add_cost(client, admin, incident["id"], 422, item="エ")
     assert body["rule"] == "seed004.3.suspected_attack_actual"
@@ -321,17 +374,28 @@ def test_documents_claim_complete_and_pay_by(client, admin, member, member_heade
     assert [d["requested"] for d in r.get_json()["documents"]] == [True, True, False, False]
     r = client.post(f"{path}/claim-complete", json={"completed_on": "2026-10-01"}, headers=admin)
     assert r.status_code == 422 and r.get_json()["allowed"] == ["ア", "イ"]
-    received = {"documents": [{"code": "ア", "received_on": "2026-09-20"},
-                              {"code": "イ", "received_on": "2026-09-30"}]}
+    received = {
+        "documents": [
+            {"code": "ア", "received_on": "2026-09-20"},
+            {"code": "イ", "received_on": "2026-09-30"},
+        ]
+    }
     assert client.put(f"{path}/documents", json=received, headers=admin).status_code == 200
-    assert client.post(f"{path}/claim-complete", json={"completed_on": "2026-10-01"},
-                       headers=member_headers(member["id"])).status_code == 403
+    assert (
+        client.post(
+            f"{path}/claim-complete",
+            json={"completed_on": "2026-10-01"},
+            headers=member_headers(member["id"]),
+        ).status_code
+        == 403
+    )
     r = client.post(f"{path}/claim-complete", json={"completed_on": "2026-10-01"}, headers=admin)
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["pay_by"] == "2026-10-31"
     assert r.get_json()["documents"][1]["received_on"] == "2026-09-30"
-    again = client.post(f"{path}/claim-complete", json={"completed_on": "2026-10-02"},
-                        headers=admin)
+    again = client.post(
+        f"{path}/claim-complete", json={"completed_on": "2026-10-02"}, headers=admin
+    )
     assert again.status_code == 409
     assert client.put(f"{path}/documents", json=docs, headers=admin).status_code == 409
 
@@ -357,8 +421,11 @@ def test_documents_and_claim_refused(client, admin, member, path, body, status):
 @pytest.mark.parametrize(
     ("extension", "status", "pay_by"),
     [
-        ({"extended_pay_by": "2026-12-15", "extension_reason": "警察の捜査結果の照会"}, 200,
-         "2026-12-15"),
+        (
+            {"extended_pay_by": "2026-12-15", "extension_reason": "警察の捜査結果の照会"},
+            200,
+            "2026-12-15",
+        ),
         ({"extended_pay_by": "2026-10-31", "extension_reason": "照会"}, 422, None),
         ({"extended_pay_by": "2026-12-15"}, 422, None),
         ({"extension_reason": "照会"}, 422, None),
@@ -366,8 +433,11 @@ def test_documents_and_claim_refused(client, admin, member, path, body, status):
 )
 def test_pay_by_extension(client, admin, member, extension, status, pay_by):
     incident = report(client, admin, member["id"])
-    r = client.post(f"/api/v1/incidents/{incident['id']}/claim-complete",
-                    json={"completed_on": "2026-10-01", **extension}, headers=admin)
+    r = client.post(
+        f"/api/v1/incidents/{incident['id']}/claim-complete",
+        json={"completed_on": "2026-10-01", **extension},
+        headers=admin,
+    )
     assert r.status_code == status, r.get_json()
     if pay_by:
         assert r.get_json()["pay_by"] == pay_by
@@ -377,27 +447,46 @@ def test_pay_by_extension(client, admin, member, extension, status, pay_by):
 
 
 def test_claim_admin_paths_on_unknown_incident(client, admin):
-    assert client.post("/api/v1/incidents/999999/claim-complete",
-                       json={"completed_on": "2026-10-01"}, headers=admin).status_code == 404
-    assert client.post("/api/v1/incidents/999999/payments",
-                       json={"amount_yen": 1, "paid_on": "2026-10-01"},
-                       headers=admin).status_code == 404
+    assert (
+        client.post(
+            "/api/v1/incidents/999999/claim-complete",
+            json={"completed_on": "2026-10-01"},
+            headers=admin,
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            "/api/v1/incidents/999999/payments",
+            json={"amount_yen": 1, "paid_on": "2026-10-01"},
+            headers=admin,
+        ).status_code
+        == 404
+    )
 
 
 def test_overdue_claims(client, admin, member, member_headers):
     late, paid, fresh = (report(client, admin, member["id"])["id"] for _ in range(3))
-    for incident_id, completed in ((late, "2026-09-01"), (paid, "2026-09-01"),
-                                   (fresh, "2026-10-15")):
-        client.post(f"/api/v1/incidents/{incident_id}/claim-complete",
-                    json={"completed_on": completed}, headers=admin)
+    for incident_id, completed in (
+        (late, "2026-09-01"),
+        (paid, "2026-09-01"),
+        (fresh, "2026-10-15"),
+    ):
+        client.post(
+            f"/api/v1/incidents/{incident_id}/claim-complete",
+            json={"completed_on": completed},
+            headers=admin,
+        )
     pay(client, admin, paid, 100_000)
     r = client.get("/api/v1/incidents/overdue", headers=admin)
     assert [i["id"] for i in r.get_json()] == [late]
     assert r.get_json()[0]["pay_by"] == "2026-10-01"
     on = client.get("/api/v1/incidents/overdue?on=2026-11-15", headers=admin).get_json()
     assert [i["id"] for i in on] == [late, fresh]
-    assert client.get("/api/v1/incidents/overdue",
-                      headers=member_headers(member["id"])).status_code == 403
+    assert (
+        client.get("/api/v1/incidents/overdue", headers=member_headers(member["id"])).status_code
+        == 403
+    )
 
 
 # ---- payments and the limits (C3) ---------------------------------------------------------------
@@ -409,13 +498,15 @@ def test_payment_updates_totals_and_coverage_answer(client, admin, member, membe
     assert body["per_incident_remaining"] == 2_000_000
     assert body["aggregate_remaining"] == 9_000_000
     assert body["term_id"] == member["term"]["id"]
-    listed = client.get(f"/api/v1/incidents/{incident['id']}/payments",
-                        headers=member_headers(member["id"])).get_json()
+    listed = client.get(
+        f"/api/v1/incidents/{incident['id']}/payments", headers=member_headers(member["id"])
+    ).get_json()
     assert [p["amount_yen"] for p in listed] == [1_000_000]
     answer = coverage(client, admin, member["id"])
     assert (answer["aggregate_paid"], answer["aggregate_remaining"]) == (1_000_000, 9_000_000)
-    supplier = client.get(f"/api/v1/coverage?domain={SUPPLIER}&on=2026-10-01",
-                          headers=admin).get_json()
+    supplier = client.get(
+        f"/api/v1/coverage?domain={SUPPLIER}&on=2026-10-01", headers=admin
+    ).get_json()
     assert supplier["coverages"][0]["aggregate_remaining"] == 9_000_000
 
 
@@ -430,8 +521,7 @@ def test_per_incident_limit_exact_and_over(client, admin, member):
     assert coverage(client, admin, member["id"])["aggregate_paid"] == 3_000_000
 
 
-def test_aggregate_counts_member_and_suppliers_and_renewal_is_fresh(client, admin, member,
-                                                                   freeze):
+def test_aggregate_counts_member_and_suppliers_and_renewal_is_fresh(client, admin, member, freeze):
     reg = member["registration"]["id"]
     own = [report(client, admin, member["id"])["id"] for _ in range(2)]
     theirs = [report(client, admin, member["id"], registration_id=reg)["id"] for _ in range(2)]
@@ -444,18 +534,22 @@ def test_aggregate_counts_member_and_suppliers_and_renewal_is_fresh(client, admi
     assert coverage(client, admin, member["id"])["aggregate_remaining"] == 0
     freeze("2027-05-01T09:00:00+09:00")
     renewal = f.term(client, admin, member["id"], "2027-04-01", "2028-03-31")
-    renewed = report(client, admin, member["id"], occurred_on="2027-04-10",
-                     discovered_on="2027-04-10")
+    renewed = report(
+        client, admin, member["id"], occurred_on="2027-04-10", discovered_on="2027-04-10"
+    )
     assert renewed["covered"] is True and renewed["term_id"] == renewal["id"]
-    assert pay(client, admin, renewed["id"], 3_000_000,
-               paid_on="2027-04-20")["aggregate_remaining"] == 7_000_000
+    assert (
+        pay(client, admin, renewed["id"], 3_000_000, paid_on="2027-04-20")["aggregate_remaining"]
+        == 7_000_000
+    )
     assert coverage(client, admin, member["id"], "2027-04-10")["aggregate_paid"] == 3_000_000
     assert coverage(client, admin, member["id"], "2027-03-31")["aggregate_paid"] == 10_000_000
 
 
 def test_payment_on_not_covered_incident_is_422(client, admin, member):
-    incident = report(client, admin, member["id"], occurred_on="2026-03-31",
-                      discovered_on="2026-03-31")
+    incident = report(
+        client, admin, member["id"], occurred_on="2026-03-31", discovered_on="2026-03-31"
+    )
     body = pay(client, admin, incident["id"], 1, 422)
     assert body["rule"] == "payment_on_covered_incident_only"
 
@@ -479,19 +573,29 @@ def test_payment_refused(client, admin, member, body, status):
 
 def test_payment_by_member_is_403(client, admin, member, member_headers):
     incident = report(client, admin, member["id"])
-    r = client.post(f"/api/v1/incidents/{incident['id']}/payments",
-                    json={"amount_yen": 1, "paid_on": "2026-10-01"},
-                    headers=member_headers(member["id"]))
+    r = client.post(
+        f"/api/v1/incidents/{incident['id']}/payments",
+        json={"amount_yen": 1, "paid_on": "2026-10-01"},
+        headers=member_headers(member["id"]),
+    )
     assert r.status_code == 403
 
 
 def test_limits_are_those_in_force_on_occurred_on(app, client, admin, member):
     with app.app_context(), db.transaction() as s:
-        s.add(CoverageTerms(effective_date=date(2026, 8, 1), per_incident_limit=1_000_000,
-                            aggregate_limit=2_000_000, summary_ja="減額", summary_en="lowered"))
+        s.add(
+            CoverageTerms(
+                effective_date=date(2026, 8, 1),
+                per_incident_limit=1_000_000,
+                aggregate_limit=2_000_000,
+                summary_ja="減額",
+                summary_en="lowered",
+            )
+        )
     before = report(client, admin, member["id"], occurred_on="2026-07-31")
-    after = report(client, admin, member["id"], occurred_on="2026-08-01",
-                   discovered_on="2026-08-01")
+    after = report(
+        client, admin, member["id"], occurred_on="2026-08-01", discovered_on="2026-08-01"
+    )
     pay(client, admin, before["id"], 3_000_000)
     body = pay(client, admin, after["id"], 1, 409)
     assert body["limit"] == "aggregate" and body["aggregate_remaining"] == 0
@@ -501,13 +605,13 @@ def test_limits_are_those_in_force_on_occurred_on(app, client, admin, member):
 def test_supplier_under_two_members_draws_on_the_claimed_member_only(client, admin, member):
     other = f.insured_member(client, admin)
     f.registration(client, admin, other["id"], SUPPLIER, "2026-05-01")
-    incident = report(client, admin, member["id"],
-                      registration_id=member["registration"]["id"])
+    incident = report(client, admin, member["id"], registration_id=member["registration"]["id"])
     pay(client, admin, incident["id"], 2_500_000)
     assert coverage(client, admin, member["id"])["aggregate_paid"] == 2_500_000
     assert coverage(client, admin, other["id"])["aggregate_paid"] == 0
-    entries = client.get(f"/api/v1/coverage?domain={SUPPLIER}&on=2026-10-01",
-                         headers=admin).get_json()["coverages"]
+    entries = client.get(
+        f"/api/v1/coverage?domain={SUPPLIER}&on=2026-10-01", headers=admin
+    ).get_json()["coverages"]
     remaining = {e["member_id"]: e["aggregate_remaining"] for e in entries}
     assert remaining == {member["id"]: 7_500_000, other["id"]: 10_000_000}
 
@@ -517,8 +621,9 @@ def test_term_counter_equals_sum_of_payments(app, client, admin, member):
     for n, incident_id in enumerate(ids, start=1):
         pay(client, admin, incident_id, n * 100_000)
     with app.app_context(), db.transaction() as s:
-        counter = s.execute(text("SELECT aggregate_paid FROM term WHERE id = :id"),
-                            {"id": member["term"]["id"]}).scalar_one()
+        counter = s.execute(
+            text("SELECT aggregate_paid FROM term WHERE id = :id"), {"id": member["term"]["id"]}
+        ).scalar_one()
         paid = s.execute(text("SELECT SUM(amount_yen) FROM incident_payment")).scalar_one()
         incidents = s.execute(select(Incident.paid_yen).order_by(Incident.id)).scalars().all()
     assert counter == paid == 600_000
@@ -531,11 +636,21 @@ def test_coverage_answer_reads_the_term_counter_not_the_payments(app, client, ad
     incident = report(client, admin, member["id"])
     pay(client, admin, incident["id"], 1_000_000)
     with app.app_context(), db.transaction() as s:
-        s.execute(text("INSERT INTO incident_payment (incident_id, term_id, amount_yen, paid_on, "
-                       "created_at) VALUES (:i, :t, 500000, :d, :c)"),
-                  {"i": incident["id"], "t": member["term"]["id"], "d": date(2026, 10, 2),
-                   "c": "2026-10-02 00:00:00"})
-        s.execute(text("UPDATE term SET aggregate_paid = 4000000 WHERE id = :t"),
-                  {"t": member["term"]["id"]})
+        s.execute(
+            text(
+                "INSERT INTO incident_payment (incident_id, term_id, amount_yen, paid_on, "
+                "created_at) VALUES (:i, :t, 500000, :d, :c)"
+            ),
+            {
+                "i": incident["id"],
+                "t": member["term"]["id"],
+                "d": date(2026, 10, 2),
+                "c": "2026-10-02 00:00:00",
+            },
+        )
+        s.execute(
+            text("UPDATE term SET aggregate_paid = 4000000 WHERE id = :t"),
+            {"t": member["term"]["id"]},
+        )
     answer = coverage(client, admin, member["id"])
     assert (answer["aggregate_paid"], answer["aggregate_remaining"]) == (4_000_000, 6_000_000)

@@ -39,12 +39,29 @@ MEMBER_READABLE = [
 # Writable by an administrator and by the member the ids belong to; others get 404 and
 # nothing changes.
 MEMBER_WRITABLE = [
-    ("POST", "/api/v1/incidents", lambda ids: {
-        "member_id": ids["member_id"], "occurred_on": ON, "discovered_on": ON,
-        "place": "Tokyo", "circumstances": "phishing", "cause": "leak", "victims": []}),
-    ("POST", "/api/v1/incidents/{incident_id}/costs", lambda ids: {
-        "category": "data_recovery", "amount_yen": 1000, "incurred_on": ON,
-        "description": "restore"}),
+    (
+        "POST",
+        "/api/v1/incidents",
+        lambda ids: {
+            "member_id": ids["member_id"],
+            "occurred_on": ON,
+            "discovered_on": ON,
+            "place": "Tokyo",
+            "circumstances": "phishing",
+            "cause": "leak",
+            "victims": [],
+        },
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/{incident_id}/costs",
+        lambda ids: {
+            "category": "data_recovery",
+            "amount_yen": 1000,
+            "incurred_on": ON,
+            "description": "restore",
+        },
+    ),
 ]
 
 # Only the member the ids belong to: others get 404, an administrator 403.
@@ -52,8 +69,13 @@ MEMBER_ONLY = [
     ("POST", "/api/v1/notices/{notice_id}/acknowledge", None),
 ]
 
-CHANGE = {"effective_date": "2099-01-01", "per_incident_limit": 2_000_000,
-          "aggregate_limit": 8_000_000, "summary_ja": "変更", "summary_en": "change"}
+CHANGE = {
+    "effective_date": "2099-01-01",
+    "per_incident_limit": 2_000_000,
+    "aggregate_limit": 8_000_000,
+    "summary_ja": "変更",
+    "summary_en": "change",
+}
 
 # Administrators only: a member token gets 403 with its own ids and with anyone else's.
 ADMIN_ONLY = [
@@ -61,13 +83,18 @@ ADMIN_ONLY = [
     ("POST", "/api/v1/members", {"name": "Intruder K.K.", "contact_email": "x@y.jp"}),
     ("PATCH", "/api/v1/members/{member_id}", {"name": "Renamed"}),
     ("PUT", "/api/v1/members/{member_id}/vendor-credential", {"token": "stolen"}),
-    ("POST", "/api/v1/members/{member_id}/terms",
-     {"start_date": "2030-04-01", "end_date": "2031-03-31"}),
+    (
+        "POST",
+        "/api/v1/members/{member_id}/terms",
+        {"start_date": "2030-04-01", "end_date": "2031-03-31"},
+    ),
     ("POST", "/api/v1/members/{member_id}/terms/{term_id}/cancel", {"last_day": "2026-09-30"}),
-    ("POST", "/api/v1/members/{member_id}/suppliers",
-     {"domain": "new.example.jp", "name": "New", "registered_on": ON}),
-    ("DELETE", "/api/v1/members/{member_id}/suppliers/{registration_id}?last_day=2026-09-30",
-     None),
+    (
+        "POST",
+        "/api/v1/members/{member_id}/suppliers",
+        {"domain": "new.example.jp", "name": "New", "registered_on": ON},
+    ),
+    ("DELETE", "/api/v1/members/{member_id}/suppliers/{registration_id}?last_day=2026-09-30", None),
     ("PATCH", "/api/v1/program", {"name": "Hijacked"}),
     ("GET", "/api/v1/tokens", None),
     ("POST", "/api/v1/tokens", {"name": "escalate", "role": "admin"}),
@@ -77,8 +104,11 @@ ADMIN_ONLY = [
     ("POST", "/api/v1/coverage-terms/preview", CHANGE),
     ("GET", "/api/v1/incidents/overdue", None),
     ("PATCH", "/api/v1/incidents/{incident_id}", {"attack_occurred": False}),
-    ("PUT", "/api/v1/incidents/{incident_id}/documents",
-     {"documents": [{"code": "ア", "requested": True}]}),
+    (
+        "PUT",
+        "/api/v1/incidents/{incident_id}/documents",
+        {"documents": [{"code": "ア", "requested": True}]},
+    ),
     ("POST", "/api/v1/incidents/{incident_id}/claim-complete", {"completed_on": ON}),
     ("POST", "/api/v1/incidents/{incident_id}/payments", {"amount_yen": 1000, "paid_on": ON}),
     ("GET", "/api/v1/sync-runs", None),
@@ -103,22 +133,43 @@ def world(client, admin, member_headers):
     for key in ("a", "b"):
         m = f.insured_member(client, admin, "2026-04-01", "2027-03-31")
         reg = f.registration(client, admin, m["id"], SHARED, "2026-04-01")
-        token = client.post("/api/v1/tokens", json={"name": key, "role": "member",
-                                                    "member_id": m["id"]}, headers=admin)
-        incident = client.post("/api/v1/incidents", json={
-            "member_id": m["id"], "registration_id": reg["id"], "occurred_on": "2026-05-01",
-            "discovered_on": "2026-05-02", "place": "Osaka", "circumstances": "leak",
-            "cause": "leak", "victims": [{"name": "Taro", "address": "Osaka"}]}, headers=admin)
+        token = client.post(
+            "/api/v1/tokens",
+            json={"name": key, "role": "member", "member_id": m["id"]},
+            headers=admin,
+        )
+        incident = client.post(
+            "/api/v1/incidents",
+            json={
+                "member_id": m["id"],
+                "registration_id": reg["id"],
+                "occurred_on": "2026-05-01",
+                "discovered_on": "2026-05-02",
+                "place": "Osaka",
+                "circumstances": "leak",
+                "cause": "leak",
+                "victims": [{"name": "Taro", "address": "Osaka"}],
+            },
+            headers=admin,
+        )
         assert incident.status_code == 201, incident.get_json()
-        ids[key] = {"member_id": m["id"], "term_id": m["term"]["id"],
-                    "registration_id": reg["id"], "token_id": token.get_json()["id"],
-                    "incident_id": incident.get_json()["id"]}
+        ids[key] = {
+            "member_id": m["id"],
+            "term_id": m["term"]["id"],
+            "registration_id": reg["id"],
+            "token_id": token.get_json()["id"],
+            "incident_id": incident.get_json()["id"],
+        }
     with db.transaction() as session:  # a coverage change: one notice per member (issue 5)
-        notice_service.publish(session, notice_service.Change(
-            date(2026, 7, 1), 2_000_000, 8_000_000, "変更", "change"), date(2026, 4, 1))
+        notice_service.publish(
+            session,
+            notice_service.Change(date(2026, 7, 1), 2_000_000, 8_000_000, "変更", "change"),
+            date(2026, 4, 1),
+        )
         for key in ("a", "b"):
-            ids[key]["notice_id"] = session.execute(select(Notice.id).where(
-                Notice.member_id == ids[key]["member_id"])).scalar_one()
+            ids[key]["notice_id"] = session.execute(
+                select(Notice.id).where(Notice.member_id == ids[key]["member_id"])
+            ).scalar_one()
     run = client.post("/api/v1/sync-runs", json={}, headers=admin)  # no credentials: no calls
     client.application.extensions["groupcover.sync_thread"].join(timeout=30)
     for key in ("a", "b"):
@@ -176,7 +227,7 @@ def test_member_gets_404_for_another_members_ids(client, world, path):
         r = client.get(path.format(**mixed), headers=headers)
         assert r.status_code == 404, (swapped, mixed, r.get_json())
         if mixed.get("member_id") != ids["a"]["member_id"]:
-            assert _anonymised(r) == _anonymised(missing)   # indistinguishable from "no such id"
+            assert _anonymised(r) == _anonymised(missing)  # indistinguishable from "no such id"
 
 
 @pytest.mark.parametrize("path", [p for p in MEMBER_READABLE if len(_ids_in(p)) > 1])
@@ -187,8 +238,9 @@ def test_admin_gets_404_when_ids_belong_to_different_members(client, admin, worl
             assert client.get(path.format(**mixed), headers=admin).status_code == 404
 
 
-@pytest.mark.parametrize(("method", "path", "body"), ADMIN_ONLY,
-                         ids=[f"{m} {p}" for m, p, _ in ADMIN_ONLY])
+@pytest.mark.parametrize(
+    ("method", "path", "body"), ADMIN_ONLY, ids=[f"{m} {p}" for m, p, _ in ADMIN_ONLY]
+)
 @pytest.mark.parametrize("whose", ["a", "b", "missing"])
 def test_member_gets_403_for_admin_actions(client, admin, world, method, path, body, whose):
     ids, headers = world
@@ -199,8 +251,9 @@ def test_member_gets_403_for_admin_actions(client, admin, world, method, path, b
     assert _audit_size(client, admin) == before
 
 
-@pytest.mark.parametrize(("method", "path", "body"), ADMIN_ONLY,
-                         ids=[f"{m} {p}" for m, p, _ in ADMIN_ONLY])
+@pytest.mark.parametrize(
+    ("method", "path", "body"), ADMIN_ONLY, ids=[f"{m} {p}" for m, p, _ in ADMIN_ONLY]
+)
 def test_admin_may_do_admin_actions(client, admin, world, method, path, body):
     """The 403s above are about the role: the same requests succeed for an administrator."""
     ids, _ = world
@@ -210,12 +263,12 @@ def test_admin_may_do_admin_actions(client, admin, world, method, path, body):
         client.application.extensions["groupcover.sync_thread"].join(timeout=30)
 
 
-@pytest.mark.parametrize(("method", "path", "body"), MEMBER_ONLY,
-                         ids=[f"{m} {p}" for m, p, _ in MEMBER_ONLY])
+@pytest.mark.parametrize(
+    ("method", "path", "body"), MEMBER_ONLY, ids=[f"{m} {p}" for m, p, _ in MEMBER_ONLY]
+)
 def test_member_only_actions(client, admin, world, method, path, body):
     ids, headers = world
-    missing = client.open(path.format(**ids["missing"]), method=method, json=body,
-                          headers=headers)
+    missing = client.open(path.format(**ids["missing"]), method=method, json=body, headers=headers)
     other = client.open(path.format(**ids["b"]), method=method, json=body, headers=headers)
     assert missing.status_code == other.status_code == 404
     assert _anonymised(other) == _anonymised(missing)
@@ -225,10 +278,10 @@ def test_member_only_actions(client, admin, world, method, path, body):
     assert r.status_code == 200, r.get_json()
 
 
-@pytest.mark.parametrize(("method", "path", "body"), MEMBER_WRITABLE,
-                         ids=[f"{m} {p}" for m, p, _ in MEMBER_WRITABLE])
-def test_member_writes_its_own_and_gets_404_for_anothers(client, admin, world, method, path,
-                                                         body):
+@pytest.mark.parametrize(
+    ("method", "path", "body"), MEMBER_WRITABLE, ids=[f"{m} {p}" for m, p, _ in MEMBER_WRITABLE]
+)
+def test_member_writes_its_own_and_gets_404_for_anothers(client, admin, world, method, path, body):
     ids, headers = world
     before = _audit_size(client, admin)
     r = client.open(path.format(**ids["b"]), method=method, json=body(ids["b"]), headers=headers)
@@ -257,8 +310,7 @@ def test_coverage_shows_a_member_only_its_own_entries(client, admin, world):
 def test_every_route_is_in_the_matrix(app):
     """A new /api/v1 route must be classified above (one row) before it ships."""
     classified = {("GET", p.split("?")[0]) for p in MEMBER_READABLE + ANY_TOKEN}
-    classified |= {(m, p.split("?")[0])
-                   for m, p, _ in ADMIN_ONLY + MEMBER_WRITABLE + MEMBER_ONLY}
+    classified |= {(m, p.split("?")[0]) for m, p, _ in ADMIN_ONLY + MEMBER_WRITABLE + MEMBER_ONLY}
     routes = set()
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/"):

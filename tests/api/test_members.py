@@ -17,8 +17,12 @@ BASE = {"name": "Sakura Manufacturing K.K.", "contact_email": "risk@sakura.examp
 
 
 def test_create_returns_the_member(client, admin):
-    body = {**BASE, "contact_name": "山田 花子", "vendor_account_id": "acct-1",
-            "corporate_number": "7000012050002"}
+    body = {
+        **BASE,
+        "contact_name": "山田 花子",
+        "vendor_account_id": "acct-1",
+        "corporate_number": "7000012050002",
+    }
     r = client.post("/api/v1/members", json=body, headers=admin)
     assert r.status_code == 201
     created = r.get_json()
@@ -31,22 +35,23 @@ def test_create_returns_the_member(client, admin):
 @pytest.mark.parametrize(
     ("corporate_number", "status"),
     [
-        ("7000012050002", 201),   # 国税庁: check digit 7
+        ("7000012050002", 201),  # 国税庁: check digit 7
         ("1180301018771", 201),
         ("5010401067252", 201),
-        (None, 201),              # optional
-        ("7000012050003", 422),   # last digit changed: check digit no longer fits
-        ("8000012050002", 422),   # wrong check digit
-        ("700001205000", 422),    # 12 digits
+        (None, 201),  # optional
+        ("7000012050003", 422),  # last digit changed: check digit no longer fits
+        ("8000012050002", 422),  # wrong check digit
+        ("700001205000", 422),  # 12 digits
         ("70000120500021", 422),  # 14 digits
         ("700001205000A", 422),
-        ("７000012050002", 422),   # full-width digit
+        ("７000012050002", 422),  # full-width digit
         ("", 422),
     ],
 )
 def test_corporate_number_check_digit(client, admin, corporate_number, status):
-    r = client.post("/api/v1/members", json={**BASE, "corporate_number": corporate_number},
-                    headers=admin)
+    r = client.post(
+        "/api/v1/members", json={**BASE, "corporate_number": corporate_number}, headers=admin
+    )
     assert r.status_code == status, r.get_json()
     if status == 422:
         body = r.get_json()
@@ -57,31 +62,34 @@ def test_corporate_number_check_digit(client, admin, corporate_number, status):
 
 def test_corporate_number_checked_on_patch(client, admin):
     m = f.member(client, admin)
-    r = client.patch(f"/api/v1/members/{m['id']}", json={"corporate_number": "7000012050003"},
-                     headers=admin)
+    r = client.patch(
+        f"/api/v1/members/{m['id']}", json={"corporate_number": "7000012050003"}, headers=admin
+    )
     assert r.status_code == 422
     assert client.get(f"/api/v1/members/{m['id']}", headers=admin).get_json() == m
 
 
 def test_duplicate_vendor_account_id_is_409(client, admin):
     first = f.member(client, admin, vendor_account_id="acct-7")
-    r = client.post("/api/v1/members", json={**BASE, "vendor_account_id": "acct-7"},
-                    headers=admin)
+    r = client.post("/api/v1/members", json={**BASE, "vendor_account_id": "acct-7"}, headers=admin)
     assert r.status_code == 409
     body = r.get_json()
     assert body["field"] == "vendor_account_id" and body["rule"] == "vendor_account_id_unique"
     assert [m["id"] for m in client.get("/api/v1/members", headers=admin).get_json()] == [
-        first["id"]]
+        first["id"]
+    ]
 
 
 def test_patch_to_another_members_vendor_account_id_is_409(client, admin):
     f.member(client, admin, vendor_account_id="acct-a")
     b = f.member(client, admin, vendor_account_id="acct-b")
-    r = client.patch(f"/api/v1/members/{b['id']}", json={"vendor_account_id": "acct-a"},
-                     headers=admin)
+    r = client.patch(
+        f"/api/v1/members/{b['id']}", json={"vendor_account_id": "acct-a"}, headers=admin
+    )
     assert r.status_code == 409
-    same = client.patch(f"/api/v1/members/{b['id']}", json={"vendor_account_id": "acct-b"},
-                        headers=admin)
+    same = client.patch(
+        f"/api/v1/members/{b['id']}", json={"vendor_account_id": "acct-b"}, headers=admin
+    )
     assert same.status_code == 200  # its own value is no conflict
 
 
@@ -94,8 +102,8 @@ def test_members_without_vendor_account_are_not_duplicates(client, admin):
 @pytest.mark.parametrize(
     "body",
     [
-        {"contact_email": "a@b.jp"},                                  # name missing
-        {"name": "x"},                                                # email missing
+        {"contact_email": "a@b.jp"},  # name missing
+        {"name": "x"},  # email missing
         {"name": "x", "contact_email": "not-an-email"},
         {"name": "", "contact_email": "a@b.jp"},
         {"name": "x" * 201, "contact_email": "a@b.jp"},
@@ -133,8 +141,9 @@ def test_list_default_page_size_is_50(client, admin):
     assert len(client.get("/api/v1/members?page_size=500", headers=admin).get_json()) == 51
 
 
-@pytest.mark.parametrize("query", ["page_size=501", "page_size=0", "page=0", "page=x",
-                                   "page_size=-1"])
+@pytest.mark.parametrize(
+    "query", ["page_size=501", "page_size=0", "page=0", "page=x", "page_size=-1"]
+)
 def test_list_rejects_bad_pagination(client, admin, query):
     r = client.get(f"/api/v1/members?{query}", headers=admin)
     assert r.status_code == 400
@@ -149,7 +158,7 @@ def test_list_filters(client, admin):
     def ids(query):
         return [m["id"] for m in client.get(f"/api/v1/members?{query}", headers=admin).get_json()]
 
-    assert ids("name=sakura") == [a["id"], c["id"]]       # substring, case-insensitive
+    assert ids("name=sakura") == [a["id"], c["id"]]  # substring, case-insensitive
     assert ids("name=retail") == [b["id"]]
     assert ids("vendor_account_id=v-2") == [b["id"]]
     assert ids("vendor_account_id=v-3") == []
@@ -163,9 +172,11 @@ def test_get_unknown_member_is_404(client, admin):
 
 def test_patch_edits_named_fields(client, admin):
     m = f.member(client, admin, contact_name="佐藤")
-    r = client.patch(f"/api/v1/members/{m['id']}",
-                     json={"contact_email": "new@sakura.example.jp", "contact_name": None},
-                     headers=admin)
+    r = client.patch(
+        f"/api/v1/members/{m['id']}",
+        json={"contact_email": "new@sakura.example.jp", "contact_name": None},
+        headers=admin,
+    )
     assert r.status_code == 200
     body = r.get_json()
     assert body["contact_email"] == "new@sakura.example.jp" and body["contact_name"] is None
@@ -174,8 +185,9 @@ def test_patch_edits_named_fields(client, admin):
 
 
 def test_patch_unknown_member_is_404(client, admin):
-    assert client.patch("/api/v1/members/999999", json={"name": "x"},
-                        headers=admin).status_code == 404
+    assert (
+        client.patch("/api/v1/members/999999", json={"name": "x"}, headers=admin).status_code == 404
+    )
 
 
 SECRET = "panorays-secret-token-Zq81"
@@ -183,8 +195,9 @@ SECRET = "panorays-secret-token-Zq81"
 
 def test_vendor_credential_is_write_only(app, client, admin):
     m = f.member(client, admin)
-    r = client.put(f"/api/v1/members/{m['id']}/vendor-credential", json={"token": SECRET},
-                   headers=admin)
+    r = client.put(
+        f"/api/v1/members/{m['id']}/vendor-credential", json={"token": SECRET}, headers=admin
+    )
     assert r.status_code == 204 and r.data == b""
     seen = [
         client.get(f"/api/v1/members/{m['id']}", headers=admin),
@@ -198,20 +211,23 @@ def test_vendor_credential_is_write_only(app, client, admin):
     assert seen[0].get_json()["has_vendor_credential"] is True
     with app.app_context(), db.transaction(write=False) as s:
         stored = s.execute(select(Member.vendor_credential).where(Member.id == m["id"])).scalar()
-        assert stored and SECRET not in stored          # encrypted at rest
+        assert stored and SECRET not in stored  # encrypted at rest
         assert crypto.decrypt(stored) == SECRET
 
 
 def test_vendor_credential_audit_entry_has_no_secret(client, admin):
     m = f.member(client, admin)
-    client.put(f"/api/v1/members/{m['id']}/vendor-credential", json={"token": SECRET},
-               headers=admin)
-    client.put(f"/api/v1/members/{m['id']}/vendor-credential", json={"token": SECRET + "2"},
-               headers=admin)
-    entries = client.get("/api/v1/audit?action=member.vendor_credential.set",
-                         headers=admin).get_json()
+    client.put(
+        f"/api/v1/members/{m['id']}/vendor-credential", json={"token": SECRET}, headers=admin
+    )
+    client.put(
+        f"/api/v1/members/{m['id']}/vendor-credential", json={"token": SECRET + "2"}, headers=admin
+    )
+    entries = client.get(
+        "/api/v1/audit?action=member.vendor_credential.set", headers=admin
+    ).get_json()
     assert [(e["before"], e["after"]) for e in entries] == [
-        ({"has_vendor_credential": True}, {"has_vendor_credential": True}),   # newest first
+        ({"has_vendor_credential": True}, {"has_vendor_credential": True}),  # newest first
         ({"has_vendor_credential": False}, {"has_vendor_credential": True}),
     ]
     assert all(e["entity_id"] == m["id"] for e in entries)
@@ -222,11 +238,14 @@ def test_vendor_credential_rejects_malformed_bodies(client, admin, body):
     m = f.member(client, admin)
     r = client.put(f"/api/v1/members/{m['id']}/vendor-credential", json=body, headers=admin)
     assert r.status_code == 400
-    assert client.get(f"/api/v1/members/{m['id']}",
-                      headers=admin).get_json()["has_vendor_credential"] is False
+    assert (
+        client.get(f"/api/v1/members/{m['id']}", headers=admin).get_json()["has_vendor_credential"]
+        is False
+    )
 
 
 def test_vendor_credential_of_unknown_member_is_404(client, admin):
-    r = client.put("/api/v1/members/999999/vendor-credential", json={"token": SECRET},
-                   headers=admin)
+    r = client.put(
+        "/api/v1/members/999999/vendor-credential", json={"token": SECRET}, headers=admin
+    )
     assert r.status_code == 404

@@ -46,16 +46,24 @@ def members(client, admin, freeze):
     cancelled = f.insured_member(client, admin, "2026-04-01", "2027-03-31")
     response = client.post(
         f"/api/v1/members/{cancelled['id']}/terms/{cancelled['term']['id']}/cancel",
-        json={"last_day": "2027-03-15"}, headers=admin)
+        json={"last_day": "2027-03-15"},
+        headers=admin,
+    )
     assert response.status_code == 200
     no_term = f.member(client, admin)
     freeze(TODAY)
-    return {"running": running, "ends_before": ends_before, "future": future,
-            "cancelled": cancelled, "no_term": no_term}
+    return {
+        "running": running,
+        "ends_before": ends_before,
+        "future": future,
+        "cancelled": cancelled,
+        "no_term": no_term,
+    }
 
 
 def test_publishing_creates_one_notice_per_member_with_a_term_on_or_after_the_date(
-        client, admin, members):
+    client, admin, members
+):
     version = publish(client, admin)
 
     assert version["notices_created"] == 2
@@ -70,19 +78,24 @@ def test_publishing_creates_one_notice_per_member_with_a_term_on_or_after_the_da
         assert notice["sent_at"] is None and notice["acknowledged_at"] is None
         assert notice["late"] is False
     versions = client.get("/api/v1/coverage-terms", headers=admin).get_json()
-    assert [(v["effective_date"], v["per_incident_limit"], v["aggregate_limit"])
-            for v in versions][-1] == ("2027-03-16", 2_000_000, 8_000_000)
+    assert [(v["effective_date"], v["per_incident_limit"], v["aggregate_limit"]) for v in versions][
+        -1
+    ] == ("2027-03-16", 2_000_000, 8_000_000)
 
 
-@pytest.mark.parametrize(("today", "effective_date", "earliest"), [
-    ("2027-01-15T10:00:00+09:00", "2027-03-15", "2027-03-16"),
-    ("2026-12-30T10:00:00+09:00", "2027-02-28", "2027-03-01"),
-    ("2027-01-31T23:59:00+09:00", "2027-03-31", "2027-04-01"),
-    # 2027-01-30 15:30 UTC is already 31 January in Tokyo: the program's today counts.
-    ("2027-01-30T15:30:00+00:00", "2027-03-31", "2027-04-01"),
-])
-def test_too_early_is_422_naming_the_earliest_allowed_date(client, admin, freeze, today,
-                                                           effective_date, earliest):
+@pytest.mark.parametrize(
+    ("today", "effective_date", "earliest"),
+    [
+        ("2027-01-15T10:00:00+09:00", "2027-03-15", "2027-03-16"),
+        ("2026-12-30T10:00:00+09:00", "2027-02-28", "2027-03-01"),
+        ("2027-01-31T23:59:00+09:00", "2027-03-31", "2027-04-01"),
+        # 2027-01-30 15:30 UTC is already 31 January in Tokyo: the program's today counts.
+        ("2027-01-30T15:30:00+00:00", "2027-03-31", "2027-04-01"),
+    ],
+)
+def test_too_early_is_422_naming_the_earliest_allowed_date(
+    client, admin, freeze, today, effective_date, earliest
+):
     freeze(today)
     body = publish(client, admin, 422, effective_date=effective_date)
 
@@ -116,22 +129,26 @@ def test_override_reason_is_recorded_and_said_in_the_letter(client, admin, membe
 
 def test_override_reason_on_a_change_in_time_is_not_called_late(client, admin, members):
     publish(client, admin, override_reason="just in case")
-    detail = client.get(f"/api/v1/notices/{notices(client, admin)[0]['id']}",
-                        headers=admin).get_json()
+    detail = client.get(
+        f"/api/v1/notices/{notices(client, admin)[0]['id']}", headers=admin
+    ).get_json()
     assert "2か月以上前" not in detail["body"] and detail["late"] is False
 
 
-@pytest.mark.parametrize(("changes", "status", "rule"), [
-    ({"effective_date": "2027-01-15", "override_reason": "x"}, 422, "effective_date_in_future"),
-    ({"effective_date": "2027-01-10", "override_reason": "x"}, 422, "effective_date_in_future"),
-    ({"per_incident_limit": 9_000_000}, 422, "per_incident_within_aggregate"),
-    ({"per_incident_limit": 0}, 422, "limits_positive"),
-    ({"aggregate_limit": -1}, 422, "limits_positive"),
-    ({"per_incident_limit": "2000000"}, 400, "schema"),
-    ({"per_incident_limit": 2_000_000.5}, 400, "schema"),
-    ({"effective_date": "2027-02-30"}, 400, "schema"),
-    ({"summary_ja": ""}, 400, "schema"),
-])
+@pytest.mark.parametrize(
+    ("changes", "status", "rule"),
+    [
+        ({"effective_date": "2027-01-15", "override_reason": "x"}, 422, "effective_date_in_future"),
+        ({"effective_date": "2027-01-10", "override_reason": "x"}, 422, "effective_date_in_future"),
+        ({"per_incident_limit": 9_000_000}, 422, "per_incident_within_aggregate"),
+        ({"per_incident_limit": 0}, 422, "limits_positive"),
+        ({"aggregate_limit": -1}, 422, "limits_positive"),
+        ({"per_incident_limit": "2000000"}, 400, "schema"),
+        ({"per_incident_limit": 2_000_000.5}, 400, "schema"),
+        ({"effective_date": "2027-02-30"}, 400, "schema"),
+        ({"summary_ja": ""}, 400, "schema"),
+    ],
+)
 def test_publishing_refuses_bad_changes(client, admin, freeze, changes, status, rule):
     freeze(TODAY)
     body = publish(client, admin, status, **changes)
@@ -163,7 +180,9 @@ def test_preview_shows_members_send_by_and_letter_and_stores_nothing(client, adm
     assert body["send_by"] == "2027-01-15" and body["late"] is False
     assert body["members_affected"] == 2
     assert [(n["member_id"], n["send_by"]) for n in body["notices"]] == [
-        (members["running"]["id"], "2027-01-15"), (members["future"]["id"], "2027-01-15")]
+        (members["running"]["id"], "2027-01-15"),
+        (members["future"]["id"], "2027-01-15"),
+    ]
     letter = body["letter"]
     assert letter["member_id"] == members["running"]["id"]
     assert members["running"]["name"] in letter["body"]
@@ -174,14 +193,18 @@ def test_preview_shows_members_send_by_and_letter_and_stores_nothing(client, adm
 
 
 def test_preview_refuses_what_publishing_would_refuse(client, admin, members):
-    response = client.post("/api/v1/coverage-terms/preview",
-                           json={**CHANGE, "effective_date": "2027-03-01"}, headers=admin)
+    response = client.post(
+        "/api/v1/coverage-terms/preview",
+        json={**CHANGE, "effective_date": "2027-03-01"},
+        headers=admin,
+    )
     assert response.status_code == 422
     assert response.get_json()["earliest_allowed"] == "2027-03-16"
 
 
-def test_members_read_and_acknowledge_only_their_own_notices(client, admin, members,
-                                                             member_headers):
+def test_members_read_and_acknowledge_only_their_own_notices(
+    client, admin, members, member_headers
+):
     publish(client, admin)
     mine, theirs = notices(client, admin)
     own = member_headers(mine["member_id"])
@@ -189,7 +212,8 @@ def test_members_read_and_acknowledge_only_their_own_notices(client, admin, memb
 
     assert [n["id"] for n in notices(client, own)] == [mine["id"]]
     assert [n["id"] for n in notices(client, own, f"?member_id={theirs['member_id']}")] == [
-        mine["id"]]
+        mine["id"]
+    ]
     assert client.get(f"/api/v1/notices/{theirs['id']}", headers=own).status_code == 404
     ack = f"/api/v1/notices/{theirs['id']}/acknowledge"
     assert client.post(ack, headers=own).status_code == 404
@@ -206,23 +230,29 @@ def test_members_read_and_acknowledge_only_their_own_notices(client, admin, memb
     assert first.status_code == again.status_code == 200
     assert first.get_json()["acknowledged_at"] is not None
     assert again.get_json() == first.get_json()
-    assert client.post(f"/api/v1/notices/{theirs['id']}/acknowledge",
-                       headers=other).status_code == 200
+    assert (
+        client.post(f"/api/v1/notices/{theirs['id']}/acknowledge", headers=other).status_code == 200
+    )
 
     assert [n["id"] for n in notices(client, admin, "?acknowledged=true")] == [
-        mine["id"], theirs["id"]]
+        mine["id"],
+        theirs["id"],
+    ]
 
 
-def test_administrator_filters_unacknowledged_status_and_member(client, admin, members,
-                                                                member_headers):
+def test_administrator_filters_unacknowledged_status_and_member(
+    client, admin, members, member_headers
+):
     publish(client, admin)
     mine, theirs = notices(client, admin)
-    client.post(f"/api/v1/notices/{mine['id']}/acknowledge",
-                headers=member_headers(mine["member_id"]))
+    client.post(
+        f"/api/v1/notices/{mine['id']}/acknowledge", headers=member_headers(mine["member_id"])
+    )
 
     assert [n["id"] for n in notices(client, admin, "?acknowledged=false")] == [theirs["id"]]
     assert [n["id"] for n in notices(client, admin, f"?member_id={mine['member_id']}")] == [
-        mine["id"]]
+        mine["id"]
+    ]
     assert len(notices(client, admin, "?status=pending")) == 2
     assert notices(client, admin, "?status=sent") == []
     assert client.get("/api/v1/notices?status=lost", headers=admin).status_code == 400
@@ -231,8 +261,9 @@ def test_administrator_filters_unacknowledged_status_and_member(client, admin, m
     assert '"total": 2' in page.headers["X-Pagination"]
 
 
-def test_a_member_given_a_term_before_the_effective_date_gets_its_notice(client, admin,
-                                                                         members, freeze):
+def test_a_member_given_a_term_before_the_effective_date_gets_its_notice(
+    client, admin, members, freeze
+):
     version = publish(client, admin)
     freeze("2027-02-01T09:00:00+09:00")  # after send_by (2027-01-15), before 2027-03-16
     late = f.insured_member(client, admin, "2027-02-01", "2028-01-31")
@@ -268,30 +299,40 @@ def test_coverage_uses_the_version_in_force_on_the_day_asked(client, admin, memb
     publish(client, admin)
 
     def limits(day: str) -> tuple[tuple, tuple]:
-        own = client.get(f"/api/v1/members/{member_id}/coverage?on={day}",
-                         headers=admin).get_json()
-        supplier = client.get(f"/api/v1/coverage?domain=supplier.example.jp&on={day}",
-                              headers=admin).get_json()["coverages"][0]
-        return ((own["per_incident_limit"], own["aggregate_limit"]),
-                (supplier["per_incident_limit"], supplier["aggregate_limit"]))
+        own = client.get(f"/api/v1/members/{member_id}/coverage?on={day}", headers=admin).get_json()
+        supplier = client.get(
+            f"/api/v1/coverage?domain=supplier.example.jp&on={day}", headers=admin
+        ).get_json()["coverages"][0]
+        return (
+            (own["per_incident_limit"], own["aggregate_limit"]),
+            (supplier["per_incident_limit"], supplier["aggregate_limit"]),
+        )
 
     assert limits("2027-03-15") == ((3_000_000, 10_000_000),) * 2
     assert limits("2027-03-16") == ((2_000_000, 8_000_000),) * 2
     assert limits("2027-03-31") == ((2_000_000, 8_000_000),) * 2
 
 
-def test_a_term_written_while_a_change_is_being_published_gets_its_notice(client, admin,
-                                                                          freeze):
+def test_a_term_written_while_a_change_is_being_published_gets_its_notice(client, admin, freeze):
     """The publication's transaction and a concurrent term creation cannot miss each other."""
     freeze(TODAY)
     member = f.member(client, admin)
     responses = []
-    writer = threading.Thread(target=lambda: responses.append(client.post(
-        f"/api/v1/members/{member['id']}/terms",
-        json={"start_date": "2027-02-01", "end_date": "2028-01-31"}, headers=admin)))
+    writer = threading.Thread(
+        target=lambda: responses.append(
+            client.post(
+                f"/api/v1/members/{member['id']}/terms",
+                json={"start_date": "2027-02-01", "end_date": "2028-01-31"},
+                headers=admin,
+            )
+        )
+    )
     with db.transaction() as session:
-        service.publish(session, service.Change(**{**CHANGE, "effective_date": date(2027, 3, 16)}),
-                        date(2027, 1, 15))
+        service.publish(
+            session,
+            service.Change(**{**CHANGE, "effective_date": date(2027, 3, 16)}),
+            date(2027, 1, 15),
+        )
         writer.start()
         time.sleep(0.3)  # the term's write transaction now waits for this one
     writer.join()

@@ -19,9 +19,16 @@ TODAY = "2026-11-01T09:00:00+09:00"
 @pytest.fixture
 def wide_app(app, db_url):
     """A second app on the same database whose pool gives every thread its own connection."""
-    other = create_app({"ENV": "testing", "TESTING": True, "DATABASE_URL": db_url,
-                        "ENCRYPTION_KEY": TEST_KEY, "LOG_LEVEL": "WARNING",
-                        "DB_POOL_SIZE": 30})
+    other = create_app(
+        {
+            "ENV": "testing",
+            "TESTING": True,
+            "DATABASE_URL": db_url,
+            "ENCRYPTION_KEY": TEST_KEY,
+            "LOG_LEVEL": "WARNING",
+            "DB_POOL_SIZE": 30,
+        }
+    )
     yield other
     other.extensions["groupcover.engine"].dispose()
 
@@ -51,9 +58,15 @@ def _admin_header(app) -> str:
 
 
 def _incidents(client, admin, member_id: int, n: int) -> list[int]:
-    body = {"member_id": member_id, "occurred_on": "2026-07-01", "discovered_on": "2026-07-01",
-            "place": "本社", "circumstances": "不正アクセス", "cause": "attack",
-            "victims": []}
+    body = {
+        "member_id": member_id,
+        "occurred_on": "2026-07-01",
+        "discovered_on": "2026-07-01",
+        "place": "本社",
+        "circumstances": "不正アクセス",
+        "cause": "attack",
+        "victims": [],
+    }
     ids = []
     for _ in range(n):
         r = client.post("/api/v1/incidents", json=body, headers=admin)
@@ -64,8 +77,9 @@ def _incidents(client, admin, member_id: int, n: int) -> list[int]:
 
 def _totals(app, term_id: int) -> tuple[int, int]:
     with app.app_context(), db.transaction() as s:
-        counter = s.execute(text("SELECT aggregate_paid FROM term WHERE id = :id"),
-                            {"id": term_id}).scalar_one()
+        counter = s.execute(
+            text("SELECT aggregate_paid FROM term WHERE id = :id"), {"id": term_id}
+        ).scalar_one()
         rows = s.execute(text("SELECT COALESCE(SUM(amount_yen), 0) FROM incident_payment"))
         return counter, rows.scalar_one()
 
@@ -73,7 +87,7 @@ def _totals(app, term_id: int) -> tuple[int, int]:
 @pytest.mark.parametrize(
     ("incidents", "per_incident", "amount", "expected_ok", "limit"),
     [
-        (8, 7, 250_000, 40, "aggregate"),      # 56 × ¥250,000 = ¥14,000,000 > ¥10,000,000
+        (8, 7, 250_000, 40, "aggregate"),  # 56 × ¥250,000 = ¥14,000,000 > ¥10,000,000
         (1, 52, 200_000, 15, "per_incident"),  # 52 × ¥200,000 on one incident > ¥3,000,000
     ],
 )
@@ -84,8 +98,9 @@ def test_concurrent_payments_never_pass_the_limits(
     member = f.insured_member(client, admin)
     ids = _incidents(client, admin, member["id"], incidents)
     payment = {"amount_yen": amount, "paid_on": "2026-10-01"}
-    requests = [(f"/api/v1/incidents/{i}/payments", payment) for i in ids
-                for _ in range(per_incident)]
+    requests = [
+        (f"/api/v1/incidents/{i}/payments", payment) for i in ids for _ in range(per_incident)
+    ]
     assert len(requests) >= 50
     results = _fire(wide_app, requests)
 
@@ -98,8 +113,9 @@ def test_concurrent_payments_never_pass_the_limits(
     assert all(body["rule"] == f"{limit}_limit_exceeded" for body in refused)
     counter, total = _totals(app, member["term"]["id"])
     assert counter == total == paid <= 10_000_000
-    answer = client.get(f"/api/v1/members/{member['id']}/coverage?on=2026-10-01",
-                        headers=admin).get_json()
+    answer = client.get(
+        f"/api/v1/members/{member['id']}/coverage?on=2026-10-01", headers=admin
+    ).get_json()
     assert answer["aggregate_paid"] == paid
     assert answer["aggregate_remaining"] == 10_000_000 - paid
 
@@ -108,9 +124,19 @@ def test_concurrent_cost_lines_all_counted(app, wide_app, client, admin, freeze)
     freeze(TODAY)
     member = f.insured_member(client, admin)
     (incident_id,) = _incidents(client, admin, member["id"], 1)
-    requests = [(f"/api/v1/incidents/{incident_id}/costs",
-                 {"category": "incident_response", "item": "サ", "amount_yen": 1_000 + n,
-                  "incurred_on": "2026-07-02", "description": f"line {n}"}) for n in range(50)]
+    requests = [
+        (
+            f"/api/v1/incidents/{incident_id}/costs",
+            {
+                "category": "incident_response",
+                "item": "サ",
+                "amount_yen": 1_000 + n,
+                "incurred_on": "2026-07-02",
+                "description": f"line {n}",
+            },
+        )
+        for n in range(50)
+    ]
     results = _fire(wide_app, requests)
     assert {status for status, _, _ in results} == {201}
     detail = client.get(f"/api/v1/incidents/{incident_id}", headers=admin).get_json()

@@ -64,8 +64,8 @@ def test_patch_timezone_must_be_iana(client, admin, timezone, status):
         {"name": None},
         {"insurer": 42},
         {"policy_number": "x" * 101},
-        {"today": "2026-01-01"},      # dump-only
-        {"id": 7},                    # dump-only
+        {"today": "2026-01-01"},  # dump-only
+        {"id": 7},  # dump-only
         {"unknown": "field"},
     ],
 )

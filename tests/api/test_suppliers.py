@@ -26,14 +26,30 @@ def test_register_returns_the_registration(client, admin):
     r = _post(client, admin, m["id"], "parts.example.jp", "2026-04-01", vendor_supplier_id="s-1")
     assert r.status_code == 201
     reg = r.get_json()
-    assert {k: reg[k] for k in ("domain", "name", "vendor_supplier_id", "registered_on",
-                                "deregistered_on", "source", "member_id")} == {
-        "domain": "parts.example.jp", "name": "Supplier", "vendor_supplier_id": "s-1",
-        "registered_on": "2026-04-01", "deregistered_on": None, "source": "manual",
+    assert {
+        k: reg[k]
+        for k in (
+            "domain",
+            "name",
+            "vendor_supplier_id",
+            "registered_on",
+            "deregistered_on",
+            "source",
+            "member_id",
+        )
+    } == {
+        "domain": "parts.example.jp",
+        "name": "Supplier",
+        "vendor_supplier_id": "s-1",
+        "registered_on": "2026-04-01",
+        "deregistered_on": None,
+        "source": "manual",
         "member_id": m["id"],
     }
-    assert client.get(f"/api/v1/members/{m['id']}/suppliers/{reg['id']}",
-                      headers=admin).get_json() == reg
+    assert (
+        client.get(f"/api/v1/members/{m['id']}/suppliers/{reg['id']}", headers=admin).get_json()
+        == reg
+    )
     assert _list(client, admin, m["id"]) == [reg]
 
 
@@ -47,9 +63,9 @@ def test_register_returns_the_registration(client, admin):
         ("http://example.co.jp:8443/", "example.co.jp"),
         ("  example.co.jp.  ", "example.co.jp"),
         ("WWW.EXAMPLE.COM", "example.com"),
-        ("shop.example.com", "shop.example.com"),     # other subdomains are kept
+        ("shop.example.com", "shop.example.com"),  # other subdomains are kept
         ("wwwexample.com", "wwwexample.com"),
-        ("例え.jp", "xn--r8jz45g.jp"),                  # IDN to its ASCII form
+        ("例え.jp", "xn--r8jz45g.jp"),  # IDN to its ASCII form
     ],
 )
 def test_domain_is_normalised(client, admin, given, stored):
@@ -59,8 +75,9 @@ def test_domain_is_normalised(client, admin, given, stored):
     assert r.get_json()["domain"] == stored
 
 
-@pytest.mark.parametrize("domain", ["localhost", "not a domain", "-bad-.jp", "a..jp", "https://",
-                                    "x" * 64 + ".jp"])
+@pytest.mark.parametrize(
+    "domain", ["localhost", "not a domain", "-bad-.jp", "a..jp", "https://", "x" * 64 + ".jp"]
+)
 def test_invalid_domain_is_422(client, admin, domain):
     m = f.member(client, admin)
     r = _post(client, admin, m["id"], domain, "2026-04-01")
@@ -89,11 +106,11 @@ def test_same_domain_under_another_member_is_fine(client, admin):
 @pytest.mark.parametrize(
     ("registered_on", "status"),
     [
-        ("2026-04-01", 409),   # same first day as the ended registration
-        ("2026-05-01", 409),   # inside the ended span
-        ("2026-06-30", 409),   # its last (inclusive) day
-        ("2026-03-01", 409),   # before it, and so running through it
-        ("2026-07-01", 201),   # the day after it ended
+        ("2026-04-01", 409),  # same first day as the ended registration
+        ("2026-05-01", 409),  # inside the ended span
+        ("2026-06-30", 409),  # its last (inclusive) day
+        ("2026-03-01", 409),  # before it, and so running through it
+        ("2026-07-01", 201),  # the day after it ended
         ("2027-01-01", 201),
     ],
 )
@@ -112,12 +129,12 @@ def test_reregistration_may_not_overlap_an_ended_one(client, admin, registered_o
     ("active_on", "expected"),
     [
         ("2026-03-31", []),
-        ("2026-04-01", ["old"]),              # first day counts
-        ("2026-06-30", ["old", "open"]),      # old's last day counts; open starts
-        ("2026-07-01", ["open", "short"]),    # old no longer counts
-        ("2026-07-02", ["open", "short"]),    # short's last day counts
+        ("2026-04-01", ["old"]),  # first day counts
+        ("2026-06-30", ["old", "open"]),  # old's last day counts; open starts
+        ("2026-07-01", ["open", "short"]),  # old no longer counts
+        ("2026-07-02", ["open", "short"]),  # short's last day counts
         ("2026-07-03", ["open"]),
-        ("2099-12-31", ["open"]),             # an active registration runs on
+        ("2099-12-31", ["open"]),  # an active registration runs on
     ],
 )
 def test_active_on_filter_counts_both_ends(client, admin, active_on, expected):
@@ -136,8 +153,9 @@ def test_active_on_filter_counts_both_ends(client, admin, active_on, expected):
 
 def test_list_paginates_and_filters_by_domain(client, admin):
     m = f.member(client, admin)
-    regs = [f.registration(client, admin, m["id"], f"s{i}.example.jp", "2026-04-01")
-            for i in range(3)]
+    regs = [
+        f.registration(client, admin, m["id"], f"s{i}.example.jp", "2026-04-01") for i in range(3)
+    ]
     r = client.get(f"/api/v1/members/{m['id']}/suppliers?page=2&page_size=2", headers=admin)
     assert [x["id"] for x in r.get_json()] == [regs[2]["id"]]
     assert json.loads(r.headers["X-Pagination"])["total"] == 3
@@ -145,8 +163,9 @@ def test_list_paginates_and_filters_by_domain(client, admin):
     assert [x["id"] for x in got] == [regs[1]["id"]]
 
 
-@pytest.mark.parametrize("query", ["?active_on=yesterday", "?active_on=2026-02-30",
-                                   "?page_size=501"])
+@pytest.mark.parametrize(
+    "query", ["?active_on=yesterday", "?active_on=2026-02-30", "?page_size=501"]
+)
 def test_list_rejects_malformed_queries(client, admin, query):
     m = f.member(client, admin)
     r = client.get(f"/api/v1/members/{m['id']}/suppliers{query}", headers=admin)
@@ -156,16 +175,17 @@ def test_list_rejects_malformed_queries(client, admin, query):
 @pytest.mark.parametrize(
     ("last_day", "status"),
     [
-        ("2026-03-31", 422),   # before registered_on
-        ("2026-04-01", 200),   # the same day: counted one day
+        ("2026-03-31", 422),  # before registered_on
+        ("2026-04-01", 200),  # the same day: counted one day
         ("2026-12-31", 200),
     ],
 )
 def test_deregister_with_last_day(client, admin, last_day, status):
     m = f.member(client, admin)
     reg = f.registration(client, admin, m["id"], "parts.example.jp", "2026-04-01")
-    r = client.delete(f"/api/v1/members/{m['id']}/suppliers/{reg['id']}?last_day={last_day}",
-                      headers=admin)
+    r = client.delete(
+        f"/api/v1/members/{m['id']}/suppliers/{reg['id']}?last_day={last_day}", headers=admin
+    )
     assert r.status_code == status, r.get_json()
     now = client.get(f"/api/v1/members/{m['id']}/suppliers/{reg['id']}", headers=admin).get_json()
     if status == 200:
@@ -179,8 +199,9 @@ def test_deregister_twice_is_409(client, admin):
     m = f.member(client, admin)
     reg = f.registration(client, admin, m["id"], "parts.example.jp", "2026-04-01")
     f.deregister(client, admin, m["id"], reg["id"], "2026-06-30")
-    r = client.delete(f"/api/v1/members/{m['id']}/suppliers/{reg['id']}?last_day=2026-07-31",
-                      headers=admin)
+    r = client.delete(
+        f"/api/v1/members/{m['id']}/suppliers/{reg['id']}?last_day=2026-07-31", headers=admin
+    )
     assert r.status_code == 409 and r.get_json()["rule"] == "registration_already_ended"
     now = client.get(f"/api/v1/members/{m['id']}/suppliers/{reg['id']}", headers=admin).get_json()
     assert now["deregistered_on"] == "2026-06-30"
@@ -200,14 +221,19 @@ def test_registration_of_another_member_is_404(client, admin):
     url = f"/api/v1/members/{a['id']}/suppliers/{reg['id']}"
     assert client.get(url, headers=admin).status_code == 404
     assert client.delete(url + "?last_day=2026-06-30", headers=admin).status_code == 404
-    assert client.get(f"/api/v1/members/{b['id']}/suppliers/{reg['id']}",
-                      headers=admin).get_json()["deregistered_on"] is None
+    assert (
+        client.get(f"/api/v1/members/{b['id']}/suppliers/{reg['id']}", headers=admin).get_json()[
+            "deregistered_on"
+        ]
+        is None
+    )
 
 
 def test_unknown_member_or_registration_is_404(client, admin):
     m = f.member(client, admin)
-    assert client.get(f"/api/v1/members/{m['id']}/suppliers/999999",
-                      headers=admin).status_code == 404
+    assert (
+        client.get(f"/api/v1/members/{m['id']}/suppliers/999999", headers=admin).status_code == 404
+    )
     assert client.get("/api/v1/members/999999/suppliers", headers=admin).status_code == 404
     assert _post(client, admin, 999999, "parts.example.jp", "2026-04-01").status_code == 404
 
@@ -221,8 +247,12 @@ def test_unknown_member_or_registration_is_404(client, admin):
         {"domain": "a.jp", "name": "x", "registered_on": "01/04/2026"},
         {"domain": 5, "name": "x", "registered_on": "2026-04-01"},
         {"domain": "a.jp", "name": "x", "registered_on": "2026-04-01", "source": "sync"},
-        {"domain": "a.jp", "name": "x", "registered_on": "2026-04-01",
-         "deregistered_on": "2026-05-01"},
+        {
+            "domain": "a.jp",
+            "name": "x",
+            "registered_on": "2026-04-01",
+            "deregistered_on": "2026-05-01",
+        },
     ],
 )
 def test_register_rejects_malformed_bodies(client, admin, body):

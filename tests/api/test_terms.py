@@ -11,8 +11,11 @@ from tests import factories as f
 
 
 def _post(client, admin, member_id, start, end):
-    return client.post(f"/api/v1/members/{member_id}/terms",
-                       json={"start_date": start, "end_date": end}, headers=admin)
+    return client.post(
+        f"/api/v1/members/{member_id}/terms",
+        json={"start_date": start, "end_date": end},
+        headers=admin,
+    )
 
 
 def test_create_and_list(client, admin):
@@ -44,9 +47,9 @@ def test_list_is_oldest_first_and_paginated(client, admin):
 @pytest.mark.parametrize(
     ("start", "end", "status"),
     [
-        ("2026-04-01", "2026-04-01", 201),   # one day: both ends inclusive
-        ("2028-02-29", "2028-02-29", 201),   # leap day
-        ("2026-04-02", "2026-04-01", 422),   # end one day before start
+        ("2026-04-01", "2026-04-01", 201),  # one day: both ends inclusive
+        ("2028-02-29", "2028-02-29", 201),  # leap day
+        ("2026-04-02", "2026-04-01", 422),  # end one day before start
         ("2027-01-01", "2026-12-31", 422),
     ],
 )
@@ -62,14 +65,14 @@ def test_end_before_start(client, admin, start, end, status):
 @pytest.mark.parametrize(
     ("start", "end", "status"),
     [
-        ("2026-04-01", "2027-03-31", 409),   # identical
-        ("2025-04-01", "2026-04-01", 409),   # touches: ends on the existing first day
-        ("2027-03-31", "2028-03-30", 409),   # touches: starts on the existing last day
-        ("2026-06-01", "2026-06-30", 409),   # inside
-        ("2025-01-01", "2028-01-01", 409),   # around
-        ("2025-04-01", "2026-03-31", 201),   # adjacent: ends the day before
-        ("2027-04-01", "2028-03-31", 201),   # renewal: starts the day after
-        ("2028-04-01", "2029-03-31", 201),   # a gap is fine
+        ("2026-04-01", "2027-03-31", 409),  # identical
+        ("2025-04-01", "2026-04-01", 409),  # touches: ends on the existing first day
+        ("2027-03-31", "2028-03-30", 409),  # touches: starts on the existing last day
+        ("2026-06-01", "2026-06-30", 409),  # inside
+        ("2025-01-01", "2028-01-01", 409),  # around
+        ("2025-04-01", "2026-03-31", 201),  # adjacent: ends the day before
+        ("2027-04-01", "2028-03-31", 201),  # renewal: starts the day after
+        ("2028-04-01", "2029-03-31", 201),  # a gap is fine
     ],
 )
 def test_overlap_with_existing_term(client, admin, start, end, status):
@@ -91,8 +94,11 @@ def test_other_members_terms_do_not_overlap(client, admin):
 
 def test_cancelled_term_frees_the_days_after_last_day(client, admin):
     m = f.insured_member(client, admin, "2026-04-01", "2027-03-31")
-    client.post(f"/api/v1/members/{m['id']}/terms/{m['term']['id']}/cancel",
-                json={"last_day": "2026-09-30"}, headers=admin)
+    client.post(
+        f"/api/v1/members/{m['id']}/terms/{m['term']['id']}/cancel",
+        json={"last_day": "2026-09-30"},
+        headers=admin,
+    )
     assert _post(client, admin, m["id"], "2026-09-30", "2027-09-30").status_code == 409
     assert _post(client, admin, m["id"], "2026-10-01", "2027-09-30").status_code == 201
 
@@ -102,7 +108,7 @@ def test_cancelled_term_frees_the_days_after_last_day(client, admin):
     [
         {"start_date": "2026-04-01"},
         {"end_date": "2026-04-01"},
-        {"start_date": "2026-02-30", "end_date": "2026-03-31"},     # no such day
+        {"start_date": "2026-02-30", "end_date": "2026-03-31"},  # no such day
         {"start_date": "2026/04/01", "end_date": "2027-03-31"},
         {"start_date": 20260401, "end_date": "2027-03-31"},
         {"start_date": "2026-04-01", "end_date": "2027-03-31", "member_id": 2},
@@ -123,24 +129,27 @@ def test_terms_of_unknown_member_are_404(client, admin):
 @pytest.mark.parametrize(
     ("last_day", "status"),
     [
-        ("2026-04-01", 200),   # the first day: covered that one day only
+        ("2026-04-01", 200),  # the first day: covered that one day only
         ("2026-09-30", 200),
-        ("2027-03-31", 200),   # the last day: no change in coverage, but allowed
-        ("2026-03-31", 422),   # the day before the term
-        ("2027-04-01", 422),   # the day after
+        ("2027-03-31", 200),  # the last day: no change in coverage, but allowed
+        ("2026-03-31", 422),  # the day before the term
+        ("2027-04-01", 422),  # the day after
     ],
 )
 def test_cancel_last_day_inside_the_term(client, admin, last_day, status):
     m = f.insured_member(client, admin, "2026-04-01", "2027-03-31")
-    r = client.post(f"/api/v1/members/{m['id']}/terms/{m['term']['id']}/cancel",
-                    json={"last_day": last_day}, headers=admin)
+    r = client.post(
+        f"/api/v1/members/{m['id']}/terms/{m['term']['id']}/cancel",
+        json={"last_day": last_day},
+        headers=admin,
+    )
     assert r.status_code == status, r.get_json()
     listed = client.get(f"/api/v1/members/{m['id']}/terms", headers=admin).get_json()[0]
     if status == 200:
         body = r.get_json()
         assert body["last_day"] == last_day and body["cancelled"] is True
         assert body["period_start"] == "2026-04-01" and body["period_end"] == last_day
-        assert body["end_date"] == "2027-03-31"        # the contract's end stays on record
+        assert body["end_date"] == "2027-03-31"  # the contract's end stays on record
         assert listed == body
     else:
         assert r.get_json()["field"] == "last_day"
@@ -160,8 +169,11 @@ def test_cancel_again_only_shortens_within_the_remaining_period(client, admin):
 def test_cancel_of_another_members_term_is_404(client, admin):
     a = f.insured_member(client, admin)
     b = f.insured_member(client, admin)
-    r = client.post(f"/api/v1/members/{a['id']}/terms/{b['term']['id']}/cancel",
-                    json={"last_day": "2026-09-30"}, headers=admin)
+    r = client.post(
+        f"/api/v1/members/{a['id']}/terms/{b['term']['id']}/cancel",
+        json={"last_day": "2026-09-30"},
+        headers=admin,
+    )
     assert r.status_code == 404
     terms = client.get(f"/api/v1/members/{b['id']}/terms", headers=admin).get_json()
     assert terms[0]["last_day"] is None
@@ -169,16 +181,31 @@ def test_cancel_of_another_members_term_is_404(client, admin):
 
 def test_cancel_unknown_term_or_member_is_404(client, admin):
     m = f.insured_member(client, admin)
-    assert client.post(f"/api/v1/members/{m['id']}/terms/999999/cancel",
-                       json={"last_day": "2026-09-30"}, headers=admin).status_code == 404
-    assert client.post(f"/api/v1/members/999999/terms/{m['term']['id']}/cancel",
-                       json={"last_day": "2026-09-30"}, headers=admin).status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/members/{m['id']}/terms/999999/cancel",
+            json={"last_day": "2026-09-30"},
+            headers=admin,
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/api/v1/members/999999/terms/{m['term']['id']}/cancel",
+            json={"last_day": "2026-09-30"},
+            headers=admin,
+        ).status_code
+        == 404
+    )
 
 
-@pytest.mark.parametrize("body", [{}, {"last_day": "2026-13-01"}, {"last_day": None},
-                                  {"last_day": "2026-09-30", "reason": "x"}])
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"last_day": "2026-13-01"}, {"last_day": None}, {"last_day": "2026-09-30", "reason": "x"}],
+)
 def test_cancel_rejects_malformed_bodies(client, admin, body):
     m = f.insured_member(client, admin)
-    r = client.post(f"/api/v1/members/{m['id']}/terms/{m['term']['id']}/cancel", json=body,
-                    headers=admin)
+    r = client.post(
+        f"/api/v1/members/{m['id']}/terms/{m['term']['id']}/cancel", json=body, headers=admin
+    )
     assert r.status_code == 400

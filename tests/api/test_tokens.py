@@ -26,15 +26,17 @@ def test_issue_admin_token_shown_once(app, client, admin):
     assert token not in listed.get_data(as_text=True)
     assert all("token" not in t and "token_hash" not in t for t in listed.get_json())
     with app.app_context(), db.transaction(write=False) as s:
-        stored = s.execute(select(auth.ApiToken.token_hash)
-                           .where(auth.ApiToken.id == body["id"])).scalar_one()
+        stored = s.execute(
+            select(auth.ApiToken.token_hash).where(auth.ApiToken.id == body["id"])
+        ).scalar_one()
     assert stored == auth.hash_token(token) and token not in stored
 
 
 def test_issue_member_token(client, admin):
     m = f.member(client, admin)
-    r = client.post("/api/v1/tokens", json={"name": "m", "role": "member", "member_id": m["id"]},
-                    headers=admin)
+    r = client.post(
+        "/api/v1/tokens", json={"name": "m", "role": "member", "member_id": m["id"]}, headers=admin
+    )
     assert r.status_code == 201
     headers = _bearer(r.get_json()["token"])
     assert client.get(f"/api/v1/members/{m['id']}", headers=headers).status_code == 200
@@ -44,7 +46,7 @@ def test_issue_member_token(client, admin):
 @pytest.mark.parametrize(
     ("body", "status"),
     [
-        ({"name": "m", "role": "member"}, 422),                     # member without member_id
+        ({"name": "m", "role": "member"}, 422),  # member without member_id
         ({"name": "a", "role": "admin", "member_id": "MEMBER"}, 422),  # admin with one
         ({"name": "m", "role": "member", "member_id": 999999}, 404),
         ({"name": "x", "role": "root"}, 400),
@@ -62,8 +64,9 @@ def test_issue_rejects_bad_requests(client, admin, body, status):
 
 
 def test_revoke_stops_the_token_at_once(client, admin):
-    issued = client.post("/api/v1/tokens", json={"name": "temp", "role": "admin"},
-                         headers=admin).get_json()
+    issued = client.post(
+        "/api/v1/tokens", json={"name": "temp", "role": "admin"}, headers=admin
+    ).get_json()
     headers = _bearer(issued["token"])
     assert client.get("/api/v1/program", headers=headers).status_code == 200
     r = client.delete(f"/api/v1/tokens/{issued['id']}", headers=admin)
@@ -72,7 +75,7 @@ def test_revoke_stops_the_token_at_once(client, admin):
     assert revoked.status_code == 401 and revoked.get_json()["rule"] == "auth_invalid"
     again = client.delete(f"/api/v1/tokens/{issued['id']}", headers=admin)
     assert again.status_code == 200
-    assert again.get_json()["revoked_at"] == r.get_json()["revoked_at"]   # unchanged
+    assert again.get_json()["revoked_at"] == r.get_json()["revoked_at"]  # unchanged
     assert client.delete("/api/v1/tokens/999999", headers=admin).status_code == 404
 
 
@@ -84,13 +87,20 @@ def test_revoke_stops_the_token_at_once(client, admin):
         "Bearer",
         "Bearer ",
         "Basic dXNlcjpwYXNz",
-        "gc_something",                 # no scheme
+        "gc_something",  # no scheme
         "Bearer gc_not-a-real-token",
         "Bearer " + "x" * 5000,
     ],
 )
-@pytest.mark.parametrize("path", ["/api/v1/program", "/api/v1/members",
-                                  "/api/v1/coverage?domain=a.example.jp", "/api/v1/nowhere"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/program",
+        "/api/v1/members",
+        "/api/v1/coverage?domain=a.example.jp",
+        "/api/v1/nowhere",
+    ],
+)
 def test_401_without_a_valid_token(client, authorization, path):
     headers = {} if authorization is None else {"Authorization": authorization}
     r = client.get(path, headers=headers)
@@ -100,19 +110,25 @@ def test_401_without_a_valid_token(client, authorization, path):
 
 
 def test_401_on_writes_leaves_nothing(client, admin):
-    r = client.post("/api/v1/members", json={"name": "x", "contact_email": "a@b.jp"},
-                    headers=_bearer("gc_forged"))
+    r = client.post(
+        "/api/v1/members",
+        json={"name": "x", "contact_email": "a@b.jp"},
+        headers=_bearer("gc_forged"),
+    )
     assert r.status_code == 401
     assert client.get("/api/v1/members", headers=admin).get_json() == []
 
 
 def test_scheme_is_case_insensitive(client, admin):
     token = admin["Authorization"].split(" ", 1)[1]
-    assert client.get("/api/v1/program",
-                      headers={"Authorization": f"bearer {token}"}).status_code == 200
+    assert (
+        client.get("/api/v1/program", headers={"Authorization": f"bearer {token}"}).status_code
+        == 200
+    )
 
 
 # --- flask create-token ---------------------------------------------------------------------
+
 
 def _cli(app, *args):
     return app.test_cli_runner().invoke(args=["create-token", *args])
@@ -138,7 +154,7 @@ def test_cli_member_token_sees_its_member_only(app, client, admin):
 @pytest.mark.parametrize(
     "args",
     [
-        ("--role", "member", "--member", "999999", "--name", "ghost"),   # unknown member
+        ("--role", "member", "--member", "999999", "--name", "ghost"),  # unknown member
         ("--role", "member", "--name", "no-member"),
         ("--role", "admin", "--member", "1", "--name", "admin-with-member"),
         ("--role", "root", "--name", "x"),
@@ -159,7 +175,8 @@ def test_cli_unknown_member_says_so(app):
 
 
 def test_revoked_token_stops_writing_at_once_and_reading_within_the_cache_ttl(
-        app, client, admin, monkeypatch):
+    app, client, admin, monkeypatch
+):
     """Another worker's revocation: this worker still has the token cached for reads only."""
     from groupcover import auth
 

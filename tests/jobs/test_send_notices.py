@@ -12,8 +12,10 @@ from tests import factories as f
 
 TODAY = "2027-01-15T10:00:00+09:00"
 CHANGE = {
-    "effective_date": "2027-03-16", "per_incident_limit": 2_000_000,
-    "aggregate_limit": 8_000_000, "summary_ja": "限度額を見直します。",
+    "effective_date": "2027-03-16",
+    "per_incident_limit": 2_000_000,
+    "aggregate_limit": 8_000_000,
+    "summary_ja": "限度額を見直します。",
     "summary_en": "The limits are revised.",
 }
 
@@ -24,11 +26,12 @@ def published(client, admin, freeze):
 
     def _publish(count: int, **changes):
         freeze("2026-04-01T09:00:00+09:00")
-        members = [f.insured_member(client, admin, "2026-04-01", "2027-03-31",
-                                    contact_name=f"担当者 {n}") for n in range(count)]
+        members = [
+            f.insured_member(client, admin, "2026-04-01", "2027-03-31", contact_name=f"担当者 {n}")
+            for n in range(count)
+        ]
         freeze(TODAY)
-        response = client.post("/api/v1/coverage-terms", json={**CHANGE, **changes},
-                               headers=admin)
+        response = client.post("/api/v1/coverage-terms", json={**CHANGE, **changes}, headers=admin)
         assert response.status_code == 201, response.get_json()
         return members, notices(client, admin)
 
@@ -51,8 +54,9 @@ def arrived(server) -> list[str]:
     return [m["Message-ID"] for m in server.handler.messages]
 
 
-def test_every_pending_notice_arrives_once_with_the_letter(app, client, admin, published,
-                                                           smtp_server):
+def test_every_pending_notice_arrives_once_with_the_letter(
+    app, client, admin, published, smtp_server
+):
     members, pending = published(3)
 
     report = run(app, smtp_server)
@@ -77,8 +81,9 @@ def test_every_pending_notice_arrives_once_with_the_letter(app, client, admin, p
     assert len(smtp_server.handler.messages) == 3
 
 
-def test_a_permanent_refusal_fails_that_notice_with_the_smtp_error(app, client, admin,
-                                                                   published, smtp_server):
+def test_a_permanent_refusal_fails_that_notice_with_the_smtp_error(
+    app, client, admin, published, smtp_server
+):
     members, _ = published(3)
     smtp_server.handler.rcpt_replies[members[1]["contact_email"]] = "550 5.1.1 no such mailbox"
 
@@ -94,9 +99,9 @@ def test_a_permanent_refusal_fails_that_notice_with_the_smtp_error(app, client, 
 
 
 @pytest.mark.parametrize("stage", ["rcpt", "data"])
-def test_transient_failures_back_off_then_fail_after_the_last_attempt(app, client, admin,
-                                                                      published, smtp_server,
-                                                                      freeze, stage):
+def test_transient_failures_back_off_then_fail_after_the_last_attempt(
+    app, client, admin, published, smtp_server, freeze, stage
+):
     members, _ = published(2)
     handler = smtp_server.handler
     replies = handler.rcpt_replies if stage == "rcpt" else handler.data_replies
@@ -107,7 +112,10 @@ def test_transient_failures_back_off_then_fail_after_the_last_attempt(app, clien
     assert (report.sent, report.retry_later, report.ok) == (1, 1, False)
     retry = notices(client, admin)[0]
     assert (retry["status"], retry["attempts"], retry["last_error"]) == (
-        "pending", 1, "451 4.3.0 mailbox busy")
+        "pending",
+        1,
+        "451 4.3.0 mailbox busy",
+    )
     assert retry["next_attempt_at"] == "2027-01-15T01:05:00+00:00"
 
     assert run(app, smtp_server, **options).retry_later == 0  # not due yet
@@ -119,7 +127,10 @@ def test_transient_failures_back_off_then_fail_after_the_last_attempt(app, clien
     assert (report.failed, report.retry_later) == (1, 0)
     final = notices(client, admin)[0]
     assert (final["status"], final["attempts"], final["last_error"]) == (
-        "failed", 3, "451 4.3.0 mailbox busy")
+        "failed",
+        3,
+        "451 4.3.0 mailbox busy",
+    )
 
     del replies[members[0]["contact_email"]]
     freeze("2027-01-16T10:00:00+09:00")
@@ -127,8 +138,9 @@ def test_transient_failures_back_off_then_fail_after_the_last_attempt(app, clien
     assert len(handler.messages) == 1
 
 
-def test_a_refused_connection_leaves_every_notice_pending_for_later(app, client, admin,
-                                                                    published, refused_port):
+def test_a_refused_connection_leaves_every_notice_pending_for_later(
+    app, client, admin, published, refused_port
+):
     published(3)
     settings = delivery.SmtpSettings(host="127.0.0.1", port=refused_port, timeout=2)
 
@@ -141,9 +153,9 @@ def test_a_refused_connection_leaves_every_notice_pending_for_later(app, client,
     assert [n["attempts"] for n in after] == [1, 1, 0]  # the run stopped after one batch
 
 
-def test_a_crash_between_accept_and_status_update_loses_nothing(app, client, admin, published,
-                                                                smtp_server, freeze,
-                                                                monkeypatch):
+def test_a_crash_between_accept_and_status_update_loses_nothing(
+    app, client, admin, published, smtp_server, freeze, monkeypatch
+):
     """The documented error side: the notice in flight is sent again, same Message-ID."""
     _, pending = published(5)
     real_record = delivery.record_result
@@ -174,24 +186,28 @@ def test_a_crash_between_accept_and_status_update_loses_nothing(app, client, adm
     assert arrived(smtp_server) == ids[:3] + ids[2:]
 
 
-def test_a_dropped_connection_mid_batch_loses_nothing(app, client, admin, published,
-                                                      smtp_server):
+def test_a_dropped_connection_mid_batch_loses_nothing(app, client, admin, published, smtp_server):
     _, pending = published(4)
     smtp_server.handler.drop_after_messages = [2]
 
     assert run(app, smtp_server).sent == 4
     assert sorted(arrived(smtp_server)) == sorted(
-        f"<notice-{n['id']}@groupcover.local>" for n in pending)
+        f"<notice-{n['id']}@groupcover.local>" for n in pending
+    )
 
 
-def test_two_hosts_sending_at_once_never_send_the_same_notice(app, client, admin, published,
-                                                              smtp_server):
+def test_two_hosts_sending_at_once_never_send_the_same_notice(
+    app, client, admin, published, smtp_server
+):
     _, pending = published(30)
     reports = []
 
     def host(name: str) -> None:
-        reports.append(send_due_notices(engine(app), smtp_server.settings(),
-                                        DeliveryOptions(batch_size=3), holder=name))
+        reports.append(
+            send_due_notices(
+                engine(app), smtp_server.settings(), DeliveryOptions(batch_size=3), holder=name
+            )
+        )
 
     threads = [threading.Thread(target=host, args=(f"host-{n}",)) for n in range(3)]
     for thread in threads:
@@ -201,16 +217,19 @@ def test_two_hosts_sending_at_once_never_send_the_same_notice(app, client, admin
 
     assert sum(r.sent for r in reports) == 30
     assert sorted(arrived(smtp_server)) == sorted(
-        f"<notice-{n['id']}@groupcover.local>" for n in pending)
+        f"<notice-{n['id']}@groupcover.local>" for n in pending
+    )
     assert {n["status"] for n in notices(client, admin)} == {"sent"}
 
 
-def test_a_notice_sent_after_its_send_by_day_stays_late(app, client, admin, published,
-                                                        smtp_server, freeze):
+def test_a_notice_sent_after_its_send_by_day_stays_late(
+    app, client, admin, published, smtp_server, freeze
+):
     published(1)
     freeze("2027-01-16T09:00:00+09:00")  # send_by was 2027-01-15
     assert client.get("/api/v1/notices?late=true", headers=admin).get_json()[0]["status"] == (
-        "pending")
+        "pending"
+    )
     run(app, smtp_server)
     late = client.get("/api/v1/notices?late=true", headers=admin).get_json()
     assert [(n["status"], n["late"]) for n in late] == [("sent", True)]

@@ -16,30 +16,42 @@ from groupcover.notices.letters import (
 from groupcover.rules.limits import Limits
 
 VALUES = LetterValues(
-    notice_id=9, program_name="Supplier Support Pack",
+    notice_id=9,
+    program_name="Supplier Support Pack",
     policyholder="SOMPOリスクマネジメント株式会社",
-    insurer="損害保険ジャパン株式会社", policy_number="CY-2027-0001", member_name="Acme株式会社",
-    contact_name=None, old=Limits(3_000_000, 10_000_000), new=Limits(5_000_000, 12_500_000),
-    summary_ja="限度額を引き上げます。", summary_en="The limits are raised.",
+    insurer="損害保険ジャパン株式会社",
+    policy_number="CY-2027-0001",
+    member_name="Acme株式会社",
+    contact_name=None,
+    old=Limits(3_000_000, 10_000_000),
+    new=Limits(5_000_000, 12_500_000),
+    summary_ja="限度額を引き上げます。",
+    summary_en="The limits are raised.",
     effective_date=date(2028, 2, 29),
 )
 
 
-@pytest.mark.parametrize(("amount", "ja", "en"), [
-    (0, "0円", "¥0"),
-    (999, "999円", "¥999"),
-    (1_000, "1,000円", "¥1,000"),
-    (3_000_000, "3,000,000円", "¥3,000,000"),
-    (10_000_000, "10,000,000円", "¥10,000,000"),
-])
+@pytest.mark.parametrize(
+    ("amount", "ja", "en"),
+    [
+        (0, "0円", "¥0"),
+        (999, "999円", "¥999"),
+        (1_000, "1,000円", "¥1,000"),
+        (3_000_000, "3,000,000円", "¥3,000,000"),
+        (10_000_000, "10,000,000円", "¥10,000,000"),
+    ],
+)
 def test_yen_has_thousands_separators(amount, ja, en):
     assert (yen_ja(amount), yen_en(amount)) == (ja, en)
 
 
-@pytest.mark.parametrize(("day", "ja", "en"), [
-    (date(2028, 2, 29), "2028年2月29日", "29 February 2028"),
-    (date(2027, 12, 1), "2027年12月1日", "1 December 2027"),
-])
+@pytest.mark.parametrize(
+    ("day", "ja", "en"),
+    [
+        (date(2028, 2, 29), "2028年2月29日", "29 February 2028"),
+        (date(2027, 12, 1), "2027年12月1日", "1 December 2027"),
+    ],
+)
 def test_dates_in_both_languages(day, ja, en):
     assert (date_ja(day), date_en(day)) == (ja, en)
 
@@ -52,9 +64,14 @@ def test_letter_names_program_member_terms_and_how_to_acknowledge():
     body = letter.body
     japanese, english = body.split("\nEnglish\n")
     for part in (japanese, english):
-        for name in ("Supplier Support Pack", "SOMPOリスクマネジメント株式会社",
-                     "損害保険ジャパン株式会社", "CY-2027-0001", "Acme株式会社",
-                     "POST /api/v1/notices/9/acknowledge"):
+        for name in (
+            "Supplier Support Pack",
+            "SOMPOリスクマネジメント株式会社",
+            "損害保険ジャパン株式会社",
+            "CY-2027-0001",
+            "Acme株式会社",
+            "POST /api/v1/notices/9/acknowledge",
+        ):
             assert name in part
     assert "変更前 3,000,000円 → 変更後 5,000,000円" in japanese
     assert "変更前 10,000,000円 → 変更後 12,500,000円" in japanese
@@ -72,8 +89,11 @@ def test_on_time_letter_says_nothing_about_timing():
 
 
 def test_late_letter_gives_the_override_reason_in_both_languages():
-    body = render_letter(replace(VALUES, override_reason="保険会社の料率改定 / rate revision",
-                                 contact_name="佐藤 花子")).body
+    body = render_letter(
+        replace(
+            VALUES, override_reason="保険会社の料率改定 / rate revision", contact_name="佐藤 花子"
+        )
+    ).body
 
     japanese, english = body.split("\nEnglish\n")
     assert "原則として2か月以上前" in japanese

@@ -20,15 +20,22 @@ from groupcover.rules.limits import Limits
 
 
 def letter_mail(notice_id: int, to: str = "risk@acme.example") -> OutgoingMail:
-    letter = render_letter(LetterValues(
-        notice_id=notice_id, program_name="Supplier Support Pack",
-        policyholder="SOMPOリスクマネジメント株式会社", insurer="損害保険ジャパン株式会社",
-        policy_number="CY-2027-0001", member_name="Acme株式会社", contact_name="山田 太郎",
-        old=Limits(3_000_000, 10_000_000), new=Limits(2_000_000, 8_000_000),
-        summary_ja="支払実績を踏まえて限度額を見直します。",
-        summary_en="The limits are revised in view of the claims paid.",
-        effective_date=date(2027, 4, 1),
-    ))
+    letter = render_letter(
+        LetterValues(
+            notice_id=notice_id,
+            program_name="Supplier Support Pack",
+            policyholder="SOMPOリスクマネジメント株式会社",
+            insurer="損害保険ジャパン株式会社",
+            policy_number="CY-2027-0001",
+            member_name="Acme株式会社",
+            contact_name="山田 太郎",
+            old=Limits(3_000_000, 10_000_000),
+            new=Limits(2_000_000, 8_000_000),
+            summary_ja="支払実績を踏まえて限度額を見直します。",
+            summary_en="The limits are revised in view of the claims paid.",
+            effective_date=date(2027, 4, 1),
+        )
+    )
     return OutgoingMail(notice_id, to, letter.subject, letter.body)
 
 
@@ -61,12 +68,16 @@ def test_a_batch_arrives_over_one_connection_with_headers_languages_and_figures(
     assert first.get_content_charset() == "utf-8"
     body = first.get_content()
     assert body.index("補償内容変更のお知らせ") < body.index("Notice of change to coverage terms")
-    for figure in ("変更前 3,000,000円 → 変更後 2,000,000円",
-                   "変更前 10,000,000円 → 変更後 8,000,000円",
-                   "now ¥3,000,000 -> new ¥2,000,000",
-                   "now ¥10,000,000 -> new ¥8,000,000",
-                   "2027年4月1日", "1 April 2027", "CY-2027-0001",
-                   "POST /api/v1/notices/42/acknowledge"):
+    for figure in (
+        "変更前 3,000,000円 → 変更後 2,000,000円",
+        "変更前 10,000,000円 → 変更後 8,000,000円",
+        "now ¥3,000,000 -> new ¥2,000,000",
+        "now ¥10,000,000 -> new ¥8,000,000",
+        "2027年4月1日",
+        "1 April 2027",
+        "CY-2027-0001",
+        "POST /api/v1/notices/42/acknowledge",
+    ):
         assert figure in body
 
 
@@ -83,14 +94,18 @@ def test_refused_connection_fails_every_message_as_transient(refused_port):
     assert all("ConnectionRefused" in r.error for r in results)
 
 
-@pytest.mark.parametrize(("stage", "reply", "outcome"), [
-    ("rcpt", "550 5.1.1 mailbox unavailable", Outcome.PERMANENT),
-    ("rcpt", "451 4.3.0 try again later", Outcome.TRANSIENT),
-    ("data", "554 5.6.0 message rejected", Outcome.PERMANENT),
-    ("data", "452 4.3.1 insufficient storage", Outcome.TRANSIENT),
-])
-def test_smtp_replies_classify_one_message_and_the_batch_goes_on(smtp_server, stage, reply,
-                                                                 outcome):
+@pytest.mark.parametrize(
+    ("stage", "reply", "outcome"),
+    [
+        ("rcpt", "550 5.1.1 mailbox unavailable", Outcome.PERMANENT),
+        ("rcpt", "451 4.3.0 try again later", Outcome.TRANSIENT),
+        ("data", "554 5.6.0 message rejected", Outcome.PERMANENT),
+        ("data", "452 4.3.1 insufficient storage", Outcome.TRANSIENT),
+    ],
+)
+def test_smtp_replies_classify_one_message_and_the_batch_goes_on(
+    smtp_server, stage, reply, outcome
+):
     batch = mails(3)
     handler = smtp_server.handler
     (handler.rcpt_replies if stage == "rcpt" else handler.data_replies)[batch[1].to] = reply
@@ -135,8 +150,7 @@ def test_a_drop_right_after_reconnecting_leaves_the_rest_of_the_batch_for_later(
     assert len(smtp_server.handler.sessions) == 2
 
 
-def test_a_drop_after_the_server_stored_the_message_gives_a_duplicate_with_the_same_id(
-        smtp_server):
+def test_a_drop_after_the_server_stored_the_message_gives_a_duplicate_with_the_same_id(smtp_server):
     """The documented error side: at most a duplicate, recognisable by its Message-ID."""
     smtp_server.handler.drop_after_data = {2}
 
@@ -144,8 +158,12 @@ def test_a_drop_after_the_server_stored_the_message_gives_a_duplicate_with_the_s
 
     assert outcomes(results) == [Outcome.ACCEPTED] * 3
     ids = [m["Message-ID"] for m in smtp_server.handler.messages]
-    assert ids == ["<notice-1@groupcover.local>", "<notice-2@groupcover.local>",
-                   "<notice-2@groupcover.local>", "<notice-3@groupcover.local>"]
+    assert ids == [
+        "<notice-1@groupcover.local>",
+        "<notice-2@groupcover.local>",
+        "<notice-2@groupcover.local>",
+        "<notice-3@groupcover.local>",
+    ]
 
 
 def test_login_uses_the_credentials_and_never_logs_the_password(smtp_server, caplog):
@@ -198,5 +216,7 @@ def test_a_japanese_sender_name_arrives_intact(smtp_server):
 
     assert outcomes(send_all(settings, mails(1))) == [Outcome.ACCEPTED]
     sender = smtp_server.handler.messages[0]["From"].addresses[0]
-    assert (sender.display_name, sender.addr_spec) == ("団体サイバー保険 事務局",
-                                                       "notices@groupcover.example")
+    assert (sender.display_name, sender.addr_spec) == (
+        "団体サイバー保険 事務局",
+        "notices@groupcover.example",
+    )

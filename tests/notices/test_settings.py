@@ -11,8 +11,16 @@ KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    for name in ("SMTP_SECURITY", "SMTP_USER", "SMTP_PASSWORD", "SMTP_PORT", "SMTP_TIMEOUT",
-                 "NOTICE_BATCH_SIZE", "NOTICE_MAX_ATTEMPTS", "NOTICE_LEASE_SECONDS"):
+    for name in (
+        "SMTP_SECURITY",
+        "SMTP_USER",
+        "SMTP_PASSWORD",
+        "SMTP_PORT",
+        "SMTP_TIMEOUT",
+        "NOTICE_BATCH_SIZE",
+        "NOTICE_MAX_ATTEMPTS",
+        "NOTICE_LEASE_SECONDS",
+    ):
         monkeypatch.delenv(f"GROUPCOVER_{name}", raising=False)
     monkeypatch.delenv("GROUPCOVER_CONFIG", raising=False)
 
@@ -32,20 +40,30 @@ def test_defaults_and_environment(tmp_path, monkeypatch):
 
     settings = smtp_settings(config)
     assert (settings.security, settings.port, settings.user, settings.password) == (
-        "starttls", 587, "notices", "pw-from-env")
+        "starttls",
+        587,
+        "notices",
+        "pw-from-env",
+    )
     assert settings.message_id_domain == "groupcover.local"
     assert "pw-from-env" not in repr(settings)
     options = delivery_options(config)
     assert (options.batch_size, options.max_attempts, options.lease.total_seconds()) == (
-        100, 5, 900)
+        100,
+        5,
+        900,
+    )
 
 
-@pytest.mark.parametrize(("key", "value", "message"), [
-    ("SMTP_SECURITY", "tls", "SMTP_SECURITY must be none, starttls or ssl"),
-    ("NOTICE_MAX_ATTEMPTS", 0, "NOTICE_MAX_ATTEMPTS must be a whole number"),
-    ("NOTICE_BATCH_SIZE", "many", "NOTICE_BATCH_SIZE must be a whole number"),
-    ("SMTP_TIMEOUT", -1, "SMTP_TIMEOUT must be a whole number"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("SMTP_SECURITY", "tls", "SMTP_SECURITY must be none, starttls or ssl"),
+        ("NOTICE_MAX_ATTEMPTS", 0, "NOTICE_MAX_ATTEMPTS must be a whole number"),
+        ("NOTICE_BATCH_SIZE", "many", "NOTICE_BATCH_SIZE must be a whole number"),
+        ("SMTP_TIMEOUT", -1, "SMTP_TIMEOUT must be a whole number"),
+    ],
+)
 def test_wrong_values_are_refused_at_start(tmp_path, key, value, message):
     with pytest.raises(ConfigError, match=message):
         load(tmp_path, **{key: value})

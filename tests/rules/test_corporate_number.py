@@ -11,11 +11,11 @@ from groupcover.rules.corporate_number import (
 @pytest.mark.parametrize(
     ("number", "valid"),
     [
-        ("7000012050002", True),    # 国税庁 (National Tax Agency)
-        ("1000012050003", False),   # same base, wrong check digit
+        ("7000012050002", True),  # 国税庁 (National Tax Agency)
+        ("1000012050003", False),  # same base, wrong check digit
         ("8000012010038", True),
-        ("8000012010039", False),   # last digit changed: the check digit no longer fits
-        ("700001205000", False),    # 12 digits
+        ("8000012010039", False),  # last digit changed: the check digit no longer fits
+        ("700001205000", False),  # 12 digits
         ("70000120500021", False),  # 14 digits
         ("700001205000a", False),
         ("７００００１２０５０００２", False),  # full-width digits are not accepted

@@ -39,7 +39,7 @@ CANCELLED = T("2026-04-01", "2027-03-31", last_day="2026-09-30")
         (LEAP, "2024-02-29", True),
         (LEAP, "2025-02-28", True),
         (LEAP, "2025-03-01", False),
-        (CANCELLED, "2026-09-30", True),   # the cancellation's last day still counts
+        (CANCELLED, "2026-09-30", True),  # the cancellation's last day still counts
         (CANCELLED, "2026-10-01", False),
     ],
 )
@@ -75,11 +75,19 @@ def test_renewal_starts_a_new_period_the_day_after():
         # leap day at both ends
         ([R("2024-02-29", "2024-02-29")], LEAP, "2024-02-29", R("2024-02-29", "2024-02-29")),
         # two registrations of one domain that overlap join into one period
-        ([R("2026-04-10", "2026-06-30"), R("2026-06-01")], FY, "2026-06-15",
-         R("2026-04-10", "2027-03-31")),
+        (
+            [R("2026-04-10", "2026-06-30"), R("2026-06-01")],
+            FY,
+            "2026-06-15",
+            R("2026-04-10", "2027-03-31"),
+        ),
         # a gap: only the span containing the day counts
-        ([R("2026-04-10", "2026-04-30"), R("2026-06-01")], FY, "2026-06-15",
-         R("2026-06-01", "2027-03-31")),
+        (
+            [R("2026-04-10", "2026-04-30"), R("2026-06-01")],
+            FY,
+            "2026-06-15",
+            R("2026-06-01", "2027-03-31"),
+        ),
         ([R("2026-04-10", "2026-04-30"), R("2026-06-01")], FY, "2026-05-15", None),
     ],
 )
