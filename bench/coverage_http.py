@@ -120,11 +120,12 @@ def build(url: str, members: int, registrations: int, seed: int) -> tuple[str, l
     from sqlalchemy import insert
 
     import groupcover.models  # noqa: F401  (every table)
-    from groupcover import auth, db
+    from groupcover import db
     from groupcover.members.models import Member
     from groupcover.migrate import upgrade
     from groupcover.suppliers.models import Registration
     from groupcover.terms.models import Term
+    from groupcover.tokens import service as tokens_service
 
     rng = random.Random(seed)
     engine = db.make_engine(url)
@@ -206,7 +207,9 @@ def build(url: str, members: int, registrations: int, seed: int) -> tuple[str, l
         f"inserted in {time.perf_counter() - started:.1f}s ({engine.dialect.name})"
     )
     with db.transaction(engine) as session:
-        _row, token = auth.create_token(session, role="admin", name="bench", member_id=None)
+        _row, token = tokens_service.create_token(
+            session, role="admin", name="bench", member_id=None
+        )
     engine.dispose()
     return token, domains
 

@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 import groupcover.models  # noqa: F401
-from groupcover import auth, create_app, db
+from groupcover import create_app, db
 from groupcover.coverage.service import ensure_initial_terms
 from groupcover.incidents.models import CostLine, Incident
 from groupcover.members.models import Member
@@ -36,6 +36,7 @@ from groupcover.migrate import upgrade
 from groupcover.program.service import get_program
 from groupcover.rules.costs import ALLOWED_CATEGORIES, Cause, allowed_items
 from groupcover.terms.models import Term
+from groupcover.tokens import service as tokens_service
 
 MEMBERS = 1_000
 INCIDENTS = 10_000
@@ -195,7 +196,7 @@ def main() -> None:
         busy, quiet = populate(app, rng)
         t1 = time.perf_counter()
         with app.app_context(), db.transaction() as s:
-            _row, plain = auth.create_token(s, role="admin", name="bench", member_id=None)
+            _row, plain = tokens_service.create_token(s, role="admin", name="bench", member_id=None)
         headers = {"Authorization": f"Bearer {plain}"}
         client = app.test_client()
         busy_ids = [

@@ -26,11 +26,12 @@ from datetime import UTC, date, datetime
 from cryptography.fernet import Fernet
 from sqlalchemy import insert
 
-from groupcover import auth, clock, create_app, db
+from groupcover import clock, create_app, db
 from groupcover.members.models import Member
 from groupcover.migrate import upgrade
 from groupcover.notices.delivery import DeliveryOptions, send_due_notices, smtp_settings
 from groupcover.terms.models import Term
+from groupcover.tokens import service as tokens_service
 
 TODAY = datetime(2027, 1, 15, 1, 0, tzinfo=UTC)  # 2027-01-15 10:00 in Tokyo
 
@@ -129,7 +130,9 @@ def main() -> None:
         with app.app_context():
             enrol(bind, args.members)
             with db.transaction(bind) as s:
-                _row, token = auth.create_token(s, role="admin", name="bench", member_id=None)
+                _row, token = tokens_service.create_token(
+                    s, role="admin", name="bench", member_id=None
+                )
             client = app.test_client()
             started = time.perf_counter()
             response = client.post(

@@ -34,7 +34,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _blueprints() -> list:
-    from groupcover.audit_api import blp as audit_blp
+    from groupcover.audit.api import blp as audit_blp
     from groupcover.coverage.api import blp as coverage_blp
     from groupcover.incidents.api import blp as incidents_blp
     from groupcover.members.api import blp as members_blp
@@ -43,7 +43,7 @@ def _blueprints() -> list:
     from groupcover.suppliers.api import blp as suppliers_blp
     from groupcover.sync.api import blp as sync_blp
     from groupcover.terms.api import blp as terms_blp
-    from groupcover.tokens_api import blp as tokens_blp
+    from groupcover.tokens.api import blp as tokens_blp
 
     return [
         program_blp,

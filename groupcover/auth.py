@@ -8,34 +8,19 @@ objects answer 404 so that their existence is not revealed.
 from __future__ import annotations
 
 import hashlib
-import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Literal
 
 from flask import Flask, current_app, g, request
 from sqlalchemy import bindparam, select
-from sqlmodel import Field, Session, SQLModel
 
 from groupcover import db
 from groupcover.errors import Forbidden, NotFound, Unauthorized
+from groupcover.tokens.models import ApiToken
 
 Role = Literal["admin", "member"]
 ROLES: tuple[str, ...] = ("admin", "member")
-TOKEN_PREFIX = "gc_"
-
-
-class ApiToken(SQLModel, table=True):
-    __tablename__ = "api_token"
-
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=200)
-    role: str = Field(max_length=20)
-    member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
-    token_hash: str = Field(max_length=64, unique=True)
-    created_at: datetime = db.utcnow_field()
-    revoked_at: datetime | None = Field(default=None, sa_type=db.UTCDateTime)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,25 +42,6 @@ class Principal:
 
 def hash_token(plain: str) -> str:
     return hashlib.sha256(plain.encode("utf-8")).hexdigest()
-
-
-def create_token(
-    session: Session, *, role: str, name: str, member_id: int | None
-) -> tuple[ApiToken, str]:
-    """Store a new token; return it with its plain value (the only time that exists)."""
-    from groupcover.members.models import Member
-
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    if role == "member" and (member_id is None or session.get(Member, member_id) is None):
-        raise NotFound("member", member_id, field="member_id")
-    if role == "admin" and member_id is not None:
-        raise ValueError("an admin token belongs to no member")
-    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(name=name, role=role, member_id=member_id, token_hash=hash_token(plain))
-    session.add(row)
-    session.flush()
-    return row, plain
 
 
 _tokens = ApiToken.__table__

@@ -6,6 +6,7 @@ import click
 from flask import Flask, current_app
 
 from groupcover import auth, db
+from groupcover.tokens import service as tokens_service
 
 
 def register(app: Flask) -> None:
@@ -48,7 +49,9 @@ def create_token_command(role: str, name: str, member_id: int | None) -> None:
         raise click.UsageError("an admin token belongs to no member: drop --member")
     try:
         with db.transaction() as session:
-            _row, plain = auth.create_token(session, role=role, name=name, member_id=member_id)
+            _row, plain = tokens_service.create_token(
+                session, role=role, name=name, member_id=member_id
+            )
     except Exception as exc:  # a NotFound for an unknown member, mostly
         current_app.logger.debug("create-token failed", exc_info=True)
         raise click.ClickException(str(exc)) from exc

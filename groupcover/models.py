@@ -1,7 +1,6 @@
 """Every table, imported in one place so that Alembic and the tests see the whole schema."""
 
 from groupcover.audit import AuditEntry
-from groupcover.auth import ApiToken
 from groupcover.coverage.models import CoverageTerms
 from groupcover.db import Lease
 from groupcover.incidents.models import CostLine, Incident, Payment
@@ -11,6 +10,7 @@ from groupcover.program.models import Program
 from groupcover.suppliers.models import Registration
 from groupcover.sync.models import SyncAccountResult, SyncRun
 from groupcover.terms.models import Term
+from groupcover.tokens.models import ApiToken
 
 __all__ = [
     "ApiToken",

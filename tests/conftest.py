@@ -23,10 +23,11 @@ from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 import groupcover.models  # noqa: F401
-from groupcover import auth, clock, create_app, db
+from groupcover import clock, create_app, db
 from groupcover.coverage.service import ensure_initial_terms
 from groupcover.migrate import upgrade
 from groupcover.program.service import get_program
+from groupcover.tokens import service as tokens_service
 
 PG_URL = os.environ.get("GROUPCOVER_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -122,7 +123,9 @@ def make_token(
 ) -> dict[str, str]:
     """Authorization headers for a new token."""
     with app.app_context(), db.transaction() as session:
-        _row, plain = auth.create_token(session, role=role, name=name, member_id=member_id)
+        _row, plain = tokens_service.create_token(
+            session, role=role, name=name, member_id=member_id
+        )
     return {"Authorization": f"Bearer {plain}"}
 
 

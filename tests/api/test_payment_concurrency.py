@@ -50,10 +50,12 @@ def _fire(app, requests: list[tuple[str, dict]]) -> list[tuple[int, dict, dict]]
 
 
 def _admin_header(app) -> str:
-    from groupcover import auth
+    from groupcover.tokens import service as tokens_service
 
     with app.app_context(), db.transaction() as session:
-        _row, plain = auth.create_token(session, role="admin", name="race", member_id=None)
+        _row, plain = tokens_service.create_token(
+            session, role="admin", name="race", member_id=None
+        )
     return f"Bearer {plain}"
 
 

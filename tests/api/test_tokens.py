@@ -7,6 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from groupcover import auth, db
+from groupcover.tokens import service as tokens_service
+from groupcover.tokens.models import ApiToken
 from tests import factories as f
 
 
@@ -19,7 +21,7 @@ def test_issue_admin_token_shown_once(app, client, admin):
     assert r.status_code == 201
     body = r.get_json()
     token = body["token"]
-    assert token.startswith(auth.TOKEN_PREFIX) and len(token) > 40
+    assert token.startswith(tokens_service.TOKEN_PREFIX) and len(token) > 40
     assert body["role"] == "admin" and body["member_id"] is None and body["revoked_at"] is None
     assert client.get("/api/v1/members", headers=_bearer(token)).status_code == 200
     listed = client.get("/api/v1/tokens", headers=admin)
@@ -27,7 +29,7 @@ def test_issue_admin_token_shown_once(app, client, admin):
     assert all("token" not in t and "token_hash" not in t for t in listed.get_json())
     with app.app_context(), db.transaction(write=False) as s:
         stored = s.execute(
-            select(auth.ApiToken.token_hash).where(auth.ApiToken.id == body["id"])
+            select(ApiToken.token_hash).where(ApiToken.id == body["id"])
         ).scalar_one()
     assert stored == auth.hash_token(token) and token not in stored
 

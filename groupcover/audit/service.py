@@ -11,23 +11,11 @@ from datetime import date, datetime, time
 from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import JSON, insert
-from sqlmodel import Field, Session, SQLModel
+from sqlalchemy import Select, insert, select
+from sqlmodel import Session
 
-from groupcover import clock, db
-
-
-class AuditEntry(SQLModel, table=True):
-    __tablename__ = "audit_entry"
-
-    id: int | None = Field(default=None, primary_key=True)
-    at: datetime = db.utcnow_field(index=True)
-    actor: str = Field(max_length=250)
-    action: str = Field(max_length=100)
-    entity: str = Field(max_length=50, index=True)
-    entity_id: int | None = Field(default=None, index=True)
-    before: dict | None = Field(default=None, sa_type=JSON)
-    after: dict | None = Field(default=None, sa_type=JSON)
+from groupcover import clock
+from groupcover.audit.models import AuditEntry
 
 
 def _jsonable(value: Any) -> Any:
@@ -85,3 +73,12 @@ def record_many(
         return
     base = {"at": clock.now(), "actor": actor or current_actor(), "before": None, "after": None}
     session.execute(insert(AuditEntry.__table__), [{**base, **entry} for entry in entries])
+
+
+def entries_query(filters: dict[str, Any]) -> Select:
+    """Audit entries, newest first, filtered by any of ``entity``, ``entity_id``, ``action``."""
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
+    for key in ("entity", "entity_id", "action"):
+        if key in filters:
+            stmt = stmt.where(getattr(AuditEntry, key) == filters[key])
+    return stmt

@@ -1,0 +1,1 @@
+"""API tokens for machines: administrators and member companies."""

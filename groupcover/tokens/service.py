@@ -1,0 +1,69 @@
+"""Issue, list and revoke API tokens. The plain value exists only in ``create_token``'s answer."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import Select, select
+from sqlmodel import Session
+
+from groupcover import audit, clock
+from groupcover.auth import ROLES, forget_cached, hash_token
+from groupcover.errors import NotFound, RuleViolation
+from groupcover.members.models import Member
+from groupcover.tokens.models import ApiToken
+
+TOKEN_PREFIX = "gc_"
+
+
+def create_token(
+    session: Session, *, role: str, name: str, member_id: int | None
+) -> tuple[ApiToken, str]:
+    """Store a new token; return it with its plain value (the only time that exists)."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if role == "member" and (member_id is None or session.get(Member, member_id) is None):
+        raise NotFound("member", member_id, field="member_id")
+    if role == "admin" and member_id is not None:
+        raise ValueError("an admin token belongs to no member")
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(name=name, role=role, member_id=member_id, token_hash=hash_token(plain))
+    session.add(row)
+    session.flush()
+    return row, plain
+
+
+def tokens_query() -> Select:
+    """Every token, oldest first (never their values)."""
+    return select(ApiToken).order_by(ApiToken.id)
+
+
+def issue(session: Session, *, role: str, name: str, member_id: int | None) -> tuple[ApiToken, str]:
+    """``create_token`` for people and machines, checked and written to the audit trail."""
+    if (role == "member") != (member_id is not None):
+        raise RuleViolation(
+            "a member token needs member_id; an admin token has none",
+            field="member_id",
+            rule="token_member_id",
+        )
+    row, plain = create_token(session, role=role, name=name, member_id=member_id)
+    audit.record(
+        session,
+        "token.create",
+        "api_token",
+        row.id,
+        after=audit.snapshot(row, exclude=("token_hash",)),
+    )
+    return row, plain
+
+
+def revoke(session: Session, token_id: int) -> ApiToken:
+    """Revoke a token: writes stop at once, reads within TOKEN_CACHE_SECONDS."""
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound("token", token_id)
+    if row.revoked_at is None:
+        row.revoked_at = clock.now()
+        forget_cached(row.token_hash)
+        audit.record(session, "token.revoke", "api_token", row.id)
+    return row
