@@ -40,6 +40,7 @@ from groupcover.members.models import Member  # noqa: E402
 from groupcover.migrate import upgrade  # noqa: E402
 from groupcover.suppliers.models import Registration  # noqa: E402
 from groupcover.sync import service  # noqa: E402
+from groupcover.sync.settings import SyncSettings  # noqa: E402
 from integrations.panorays.stub import StubServer, StubState, seed_accounts  # noqa: E402
 
 ACCOUNTS = 1000
@@ -136,7 +137,7 @@ def main() -> None:
     app.instance_path = workdir.name
     upgrade(db.make_engine(database_url))
     enrol_members(app, tokens)
-    settings = service.SyncSettings.from_config(app.config)
+    settings = SyncSettings.from_settings(app.extensions["groupcover.settings"])
     print(
         f"{len(tokens)} accounts, {sum(account_sizes())} suppliers, latency "
         f"{args.latency * 1000:.0f} ms, concurrency {settings.concurrency}, {database_url}; "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
-from groupcover import auth, db
+from groupcover import auth, config, db
 from groupcover.tokens import service as tokens_service
 
 
@@ -64,9 +64,8 @@ def send_notices_command() -> None:
     """Deliver every due notice by SMTP; exit non-zero if any was not delivered."""
     from groupcover.notices.delivery import delivery_options, send_due_notices, smtp_settings
 
-    report = send_due_notices(
-        db.engine(), smtp_settings(current_app.config), delivery_options(current_app.config)
-    )
+    settings = config.settings()
+    report = send_due_notices(db.engine(), smtp_settings(settings), delivery_options(settings))
     for error in report.errors:
         click.echo(error, err=True)
     click.echo(

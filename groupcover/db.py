@@ -96,7 +96,10 @@ def for_update(session: Session, stmt: Select) -> Select:
 
 def init_app(app: Flask) -> None:
     """Create the engine and tie one session (one transaction) to each request."""
-    engine = make_engine(app.config["DATABASE_URL"], int(app.config["DB_POOL_SIZE"]))
+    from groupcover.config import Settings
+
+    settings: Settings = app.extensions["groupcover.settings"]
+    engine = make_engine(settings.DATABASE_URL or "", settings.DB_POOL_SIZE)
     app.extensions["groupcover.engine"] = engine
     app.extensions["groupcover.read_engine"] = _read_engine(engine)
 

@@ -7,9 +7,10 @@ from types import SimpleNamespace
 from flask import current_app
 from flask.views import MethodView
 
-from groupcover import auth, db
+from groupcover import auth, config, db
 from groupcover.sync import service
 from groupcover.sync.schemas import SyncRunDetailSchema, SyncRunRequestSchema, SyncRunSchema
+from groupcover.sync.settings import SyncSettings
 from groupcover.web import Blueprint, paginate_query
 
 blp = Blueprint(
@@ -35,7 +36,7 @@ class SyncRunsView(MethodView):
     def post(self, values):
         """Start a sync run in the background (administrators); poll it by id."""
         principal = auth.require_admin()
-        settings = service.SyncSettings.from_config(current_app.config)
+        settings = SyncSettings.from_settings(config.settings())
         # The run takes its lease and records itself in transactions of its own; end this
         # request's (on SQLite, a write request holds the database's write lock).
         db.session().commit()

@@ -6,15 +6,16 @@ import click
 import requests
 from flask import current_app
 
-from groupcover import db
+from groupcover import config, db
 from groupcover.sync import service
+from groupcover.sync.settings import SyncSettings
 
 
 @click.command("sync-suppliers")
 @click.option("--full", is_flag=True, help="also try accounts the vendor has blocked (429)")
 def sync_suppliers_command(full: bool) -> None:
     """One sync run from the vendor API; exit non-zero when any account failed."""
-    settings = service.SyncSettings.from_config(current_app.config)
+    settings = SyncSettings.from_settings(config.settings())
     try:
         run = service.run_sync(
             db.engine(), settings, "full" if full else "incremental", "cli:sync-suppliers"

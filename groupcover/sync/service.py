@@ -41,7 +41,6 @@ from sqlalchemy.sql import Select
 from sqlmodel import Session
 
 from groupcover import audit, clock, db
-from groupcover.config import ConfigError
 from groupcover.errors import Conflict, NotFound
 from groupcover.members.models import Member
 from groupcover.members.service import set_vendor_credential, vendor_credential
@@ -50,6 +49,7 @@ from groupcover.suppliers.models import Registration
 from groupcover.sync.mapping import UnmappableSupplier, VendorSupplier, map_supplier
 from groupcover.sync.models import SyncAccountResult, SyncRun
 from groupcover.sync.plan import Existing, Plan, plan_changes
+from groupcover.sync.settings import SyncSettings
 from integrations.panorays.client import (
     AuthFailed,
     CursorExpired,
@@ -87,59 +87,6 @@ class SyncAlreadyRunning(Conflict):
 
     def __init__(self) -> None:
         super().__init__("a sync run is already in progress", rule="sync_running")
-
-
-@dataclass(frozen=True)
-class SyncSettings:
-    """The sync's settings, read and checked once from the app's configuration."""
-
-    vendor_api_url: str
-    concurrency: int = 8
-    connect_timeout: float = 5.0
-    read_timeout: float = 30.0
-    retries: int = 3
-    backoff_factor: float = 0.5
-    max_retry_after: float = 5.0
-    requests_per_minute: int = 120
-    lease_seconds: int = 600
-    vendor_account_ids: tuple[str, ...] = ()
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> SyncSettings:
-        """Raises ConfigError naming the first wrong key."""
-        url = str(config.get("VENDOR_API_URL") or "")
-        if not url.startswith(("http://", "https://")):
-            raise ConfigError("VENDOR_API_URL must be an http(s) URL")
-        accounts = config.get("VENDOR_ACCOUNT_IDS") or ()
-        if isinstance(accounts, str):
-            accounts = [a.strip() for a in accounts.split(",")]
-        values: dict[str, Any] = {
-            "vendor_api_url": url,
-            "vendor_account_ids": tuple(a for a in accounts if a),
-        }
-        numbers = {
-            "concurrency": ("SYNC_CONCURRENCY", int, 1),
-            "lease_seconds": ("SYNC_LEASE_SECONDS", int, 30),
-            "connect_timeout": ("VENDOR_CONNECT_TIMEOUT", float, 0.001),
-            "read_timeout": ("VENDOR_READ_TIMEOUT", float, 0.001),
-            "retries": ("VENDOR_RETRIES", int, 0),
-            "backoff_factor": ("VENDOR_BACKOFF_FACTOR", float, 0),
-            "max_retry_after": ("VENDOR_MAX_RETRY_AFTER", float, 0),
-            "requests_per_minute": ("VENDOR_REQUESTS_PER_MINUTE", int, 1),
-        }
-        for name, (key, kind, minimum) in numbers.items():
-            if config.get(key) is None:
-                continue
-            try:
-                value = kind(config[key])
-            except (TypeError, ValueError) as exc:
-                raise ConfigError(f"{key} must be a {kind.__name__}") from exc
-            if value < minimum:
-                raise ConfigError(f"{key} must be at least {minimum}")
-            values[name] = value
-        if values.get("requests_per_minute", 120) > 150:
-            raise ConfigError("VENDOR_REQUESTS_PER_MINUTE above 150 gets tokens blocked")
-        return cls(**values)
 
 
 _throttles: dict[int, Throttle] = {}

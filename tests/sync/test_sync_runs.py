@@ -13,11 +13,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from groupcover import db
+from groupcover import config, db
 from groupcover.audit import AuditEntry
+from groupcover.config import update_settings
 from groupcover.suppliers.models import Registration
 from groupcover.sync import service
 from groupcover.sync.models import SyncAccountResult
+from groupcover.sync.settings import SyncSettings
 from integrations.panorays.stub import StubState, seed_accounts
 from tests.sync.conftest import active, registrations
 
@@ -295,7 +297,7 @@ def test_slow_answers_time_out_and_change_nothing(sync_app, stub_state, enrol, s
     sync()
     stub_state.remove_supplier("acct-a", "s1")
     stub_state.latency = 0.4
-    sync_app.config.update(VENDOR_READ_TIMEOUT=0.1, VENDOR_RETRIES=1)
+    update_settings(sync_app, VENDOR_READ_TIMEOUT=0.1, VENDOR_RETRIES=1)
     run = sync()
     assert results(run.id)["acct-a"].reason == "unavailable"
     assert active(a.member_id).keys() == {"s1"}
@@ -344,7 +346,7 @@ def test_unknown_accounts_and_members_without_credential_are_reported(
 ) -> None:
     enrol("acct-a")
     lonely = enrol("acct-lonely", credential=False)
-    sync_app.config["VENDOR_ACCOUNT_IDS"] = "acct-a, acct-nobody"
+    update_settings(sync_app, VENDOR_ACCOUNT_IDS="acct-a, acct-nobody")
     run = sync()
     by_account = results(run.id)
     assert run.status == "succeeded"
@@ -363,7 +365,7 @@ def test_only_one_run_at_a_time(sync_app, stub_state, enrol, sync) -> None:
     enrol("acct-a")
     add(stub_state, "acct-a", "s1", "one.example")
     stub_state.latency = 0.5
-    settings = service.SyncSettings.from_config(sync_app.config)
+    settings = SyncSettings.from_settings(config.settings())
     engine = db.engine()
     first = service.start_run(engine, settings, "incremental", "first", "holder-1")
     finished = []
@@ -384,7 +386,7 @@ def test_only_one_run_at_a_time(sync_app, stub_state, enrol, sync) -> None:
 
 def test_an_expired_lease_lets_the_next_run_proceed(sync_app, enrol, sync, freeze) -> None:
     enrol("acct-a")
-    settings = service.SyncSettings.from_config(sync_app.config)
+    settings = SyncSettings.from_settings(config.settings())
     crashed = service.start_run(db.engine(), settings, "incremental", "crashed", "gone")
     with pytest.raises(service.SyncAlreadyRunning):
         sync()
