@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import click
 from flask import Flask, current_app
 
@@ -10,7 +12,13 @@ from groupcover.tokens import service as tokens_service
 
 
 def register(app: Flask) -> None:
-    for command in (migrate_command, seed_demo_command, create_token_command, send_notices_command):
+    for command in (
+        migrate_command,
+        seed_demo_command,
+        create_token_command,
+        send_notices_command,
+        worker_command,
+    ):
         app.cli.add_command(command)
     from groupcover.sync.cli import link_vendor_stub_command, sync_suppliers_command
 
@@ -73,4 +81,26 @@ def send_notices_command() -> None:
         f"failed: {report.failed}"
     )
     if not report.ok:
+        raise SystemExit(1)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="run what is due now, then exit (cron, tests)")
+def worker_command(once: bool) -> None:
+    """Run every job that is due (scheduled sync, notice delivery, queued sync runs) until
+    SIGTERM; with --once, one pass. Exit non-zero when a job of the last pass failed."""
+    from groupcover import worker
+
+    stop = threading.Event()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not once:
+        click.echo(f"worker started (a pass every {config.settings().WORKER_POLL_SECONDS:g}s)")
+    with worker.stop_on_signals(stop):
+        report = worker.run_worker(app, once=once, stop=stop)
+    if once:
+        click.echo(f"jobs run: {', '.join(report.ran) or 'none due'}")
+    else:
+        click.echo("worker stopped")
+    if report.failed:
+        click.echo(f"jobs failed: {', '.join(report.failed)}", err=True)
         raise SystemExit(1)

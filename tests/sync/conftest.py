@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from groupcover import config, db
 from groupcover.suppliers.models import Registration
-from groupcover.sync import service
+from groupcover.sync import runner
 from groupcover.sync.models import SyncRun
 from groupcover.sync.settings import SyncSettings
 from integrations.panorays.stub import StubServer, StubState, serve_stub
@@ -73,7 +73,7 @@ def enrol(client, admin, stub_state: StubState) -> Callable[..., Account]:
 def sync(sync_app: Flask) -> Callable[..., SyncRun]:
     def _sync(mode: str = "incremental") -> SyncRun:
         settings = SyncSettings.from_settings(config.settings())
-        return service.run_sync(db.engine(), settings, mode, "test")
+        return runner.run_sync(db.engine(), settings, mode, "test")
 
     return _sync
 
