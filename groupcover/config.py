@@ -252,7 +252,7 @@ def _message(error: Any, sources: dict[str, str]) -> str:
 def expectation(key: str) -> str:
     """What a key takes, in words: 'a whole number of at least 1', 'one of none, ssl'."""
     field = Settings.model_fields[key]
-    kind = field.annotation
+    kind: Any = field.annotation
     if typing.get_origin(kind) is Annotated:
         kind = typing.get_args(kind)[0]
     if typing.get_origin(kind) is Literal:
@@ -260,7 +260,8 @@ def expectation(key: str) -> str:
     optional = typing.get_origin(kind) in (typing.Union, types.UnionType)
     if optional:
         kind = next(arg for arg in typing.get_args(kind) if arg is not type(None))
-    words = {int: "a whole number", float: "a number", str: "text"}.get(kind, "a list of text")
+    names: dict[Any, str] = {int: "a whole number", float: "a number", str: "text"}
+    words = names.get(kind, "a list of text")
     bounds = []
     for rule in field.metadata:
         if isinstance(rule, Ge):
