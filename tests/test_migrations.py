@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlmodel import SQLModel
 
 from groupcover import db
-from groupcover.coverage.models import CoverageTerms
-from groupcover.coverage.service import INITIAL_TERMS
+from groupcover.coverage_terms.models import CoverageTerms
+from groupcover.coverage_terms.service import INITIAL_TERMS
 from groupcover.migrate import upgrade
 from groupcover.program.models import Program
 from groupcover.program.service import DEFAULT_PROGRAM

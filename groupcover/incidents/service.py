@@ -19,8 +19,8 @@ from sqlalchemy.sql import Select
 from sqlmodel import Session
 
 from groupcover import audit, clock, crypto, db
-from groupcover.coverage.service import limits_on
-from groupcover.errors import Conflict, NotFound, RuleViolation
+from groupcover.coverage_terms.service import limits_on
+from groupcover.errors import Conflict, LimitExceeded, NotCovered, NotFound, RuleViolation
 from groupcover.incidents.models import CostLine, Incident, Payment
 from groupcover.members.service import get_member
 from groupcover.rules import costs as cost_rules
@@ -339,11 +339,7 @@ def record_payment(
     """
     incident = get_incident(session, incident_id, None)
     if not incident.covered or incident.term_id is None:
-        raise RuleViolation(
-            f"incident {incident.id} is not covered ({incident.reason}): nothing can be paid",
-            field="incident_id",
-            rule="payment_on_covered_incident_only",
-        )
+        raise NotCovered(incident.id, incident.reason)
     if paid_on > today or paid_on < incident.occurred_on:
         raise RuleViolation(
             f"paid_on must lie between occurred_on ({incident.occurred_on}) and today ({today})",
@@ -360,18 +356,7 @@ def record_payment(
     headroom = limit_rules.payment_headroom(limits, incident.paid_yen, term.aggregate_paid)
     passed = limit_rules.limit_passed(amount_yen, headroom)
     if passed is not None:
-        raise Conflict(
-            f"a payment of ¥{amount_yen:,} would pass the {passed.replace('_', '-')} limit; "
-            f"¥{headroom.per_incident_remaining:,} remains on this incident and "
-            f"¥{headroom.aggregate_remaining:,} in the member's coverage period",
-            field="amount_yen",
-            rule=f"{passed}_limit_exceeded",
-            limit=passed,
-            per_incident_limit=limits.per_incident,
-            aggregate_limit=limits.aggregate,
-            per_incident_remaining=headroom.per_incident_remaining,
-            aggregate_remaining=headroom.aggregate_remaining,
-        )
+        raise LimitExceeded(amount_yen, passed, limits, headroom)
     payment = Payment(
         incident_id=incident.id, term_id=term.id, amount_yen=amount_yen, paid_on=paid_on
     )

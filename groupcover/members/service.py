@@ -9,7 +9,7 @@ from sqlalchemy.sql import Select
 from sqlmodel import Session
 
 from groupcover import audit, clock, crypto
-from groupcover.errors import Conflict, NotFound, RuleViolation
+from groupcover.errors import InvalidCorporateNumber, NotFound, VendorAccountTaken
 from groupcover.members.models import Member
 from groupcover.rules.corporate_number import is_valid_corporate_number
 
@@ -35,23 +35,14 @@ def list_members_query(name: str | None = None, vendor_account_id: str | None = 
 def _validate(session: Session, values: dict[str, Any], member_id: int | None = None) -> None:
     number = values.get("corporate_number")
     if number is not None and not is_valid_corporate_number(number):
-        raise RuleViolation(
-            "corporate_number must be 13 digits whose first digit is the check digit",
-            field="corporate_number",
-            rule="corporate_number_check_digit",
-        )
+        raise InvalidCorporateNumber()
     account = values.get("vendor_account_id")
     if account is not None:
         other = session.execute(
             select(Member.id).where(Member.vendor_account_id == account)
         ).scalar_one_or_none()
         if other is not None and other != member_id:
-            raise Conflict(
-                f"vendor_account_id {account!r} belongs to another member",
-                field="vendor_account_id",
-                rule="vendor_account_id_unique",
-                member_id=other,
-            )
+            raise VendorAccountTaken(account, other)
 
 
 def create_member(session: Session, values: dict[str, Any]) -> Member:

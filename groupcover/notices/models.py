@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, ColumnElement, Index, UniqueConstraint, func
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlmodel import Field, SQLModel
 
 from groupcover import db
+from groupcover.rules.notice import is_notice_late
 
 STATUSES = ("pending", "sent", "failed")
 
@@ -18,6 +20,7 @@ class Notice(SQLModel, table=True):
     ``claimed_until`` are the sender's lease on the row while it is being delivered.
     """
 
+    model_config = {"ignored_types": (hybrid_method,)}  # type: ignore[typeddict-unknown-key]
     __tablename__ = "notice"
     __table_args__ = (
         UniqueConstraint("member_id", "coverage_terms_id", name="uq_notice_member_terms"),
@@ -41,3 +44,14 @@ class Notice(SQLModel, table=True):
     acknowledged_at: datetime | None = Field(default=None, sa_type=db.UTCDateTime)
     created_on: date = Field(description="the day the notice was created, program time zone")
     created_at: datetime = db.utcnow_field()
+
+    @hybrid_method
+    def late_on(self, today: date) -> bool:
+        """N1: not sent by the end of its ``send_by`` day (``rules.notice.is_notice_late``)."""
+        return is_notice_late(self.send_by, self.sent_on, today)
+
+    @late_on.inplace.expression
+    @classmethod
+    def _late_on_sql(cls, today: date) -> ColumnElement[bool]:
+        """The same rule in SQL, for lists: the day judged (sent, else today) > send_by."""
+        return func.coalesce(cls.sent_on, today) > cls.send_by

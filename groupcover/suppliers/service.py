@@ -9,7 +9,14 @@ from sqlalchemy.sql import Select
 from sqlmodel import Session
 
 from groupcover import audit, clock
-from groupcover.errors import Conflict, NotFound, RuleViolation
+from groupcover.errors import (
+    InvalidDomain,
+    LastDayBeforeRegistration,
+    NotFound,
+    RegistrationAlreadyEnded,
+    RegistrationsOverlap,
+    SupplierAlreadyRegistered,
+)
 from groupcover.members.service import get_member
 from groupcover.rules.domains import normalise_domain
 from groupcover.rules.periods import Span
@@ -21,7 +28,7 @@ def parse_domain(value: str, field: str = "domain") -> str:
     try:
         return normalise_domain(value)
     except ValueError as exc:
-        raise RuleViolation(str(exc), field=field, rule="domain_name") from exc
+        raise InvalidDomain(str(exc), field) from exc
 
 
 def active_on(stmt: Select, day: date) -> Select:
@@ -69,20 +76,9 @@ def register(
         )
     ).scalars():
         if other.deregistered_on is None:
-            raise Conflict(
-                f"{domain} already has an active registration ({other.id})",
-                field="domain",
-                rule="registration_active",
-                registration_id=other.id,
-            )
+            raise SupplierAlreadyRegistered(domain, other.id)
         if other.span.overlaps(new):
-            raise Conflict(
-                f"{domain} was registered until {other.deregistered_on}; "
-                f"registered_on must be after it",
-                field="registered_on",
-                rule="registration_overlap",
-                registration_id=other.id,
-            )
+            raise RegistrationsOverlap(domain, other.deregistered_on, other.id)
     reg = Registration(
         member_id=member_id,
         domain=domain,
@@ -104,17 +100,9 @@ def deregister(
     lock_member(session, member_id)
     reg = get_registration(session, member_id, registration_id)
     if reg.deregistered_on is not None:
-        raise Conflict(
-            f"registration {reg.id} already ended on {reg.deregistered_on}",
-            field="last_day",
-            rule="registration_already_ended",
-        )
+        raise RegistrationAlreadyEnded(reg.id, reg.deregistered_on)
     if last_day < reg.registered_on:
-        raise RuleViolation(
-            f"last_day is before registered_on ({reg.registered_on})",
-            field="last_day",
-            rule="last_day_not_before_registered_on",
-        )
+        raise LastDayBeforeRegistration(reg.registered_on)
     before = audit.snapshot(reg)
     reg.deregistered_on = last_day
     reg.updated_at = clock.now()

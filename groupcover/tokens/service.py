@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from groupcover import audit, clock
 from groupcover.auth import ROLES, forget_cached, hash_token
-from groupcover.errors import NotFound, RuleViolation
+from groupcover.errors import NotFound, TokenMemberMismatch
 from groupcover.members.models import Member
 from groupcover.tokens.models import ApiToken
 
@@ -41,11 +41,7 @@ def tokens_query() -> Select:
 def issue(session: Session, *, role: str, name: str, member_id: int | None) -> tuple[ApiToken, str]:
     """``create_token`` for people and machines, checked and written to the audit trail."""
     if (role == "member") != (member_id is not None):
-        raise RuleViolation(
-            "a member token needs member_id; an admin token has none",
-            field="member_id",
-            rule="token_member_id",
-        )
+        raise TokenMemberMismatch()
     row, plain = create_token(session, role=role, name=name, member_id=member_id)
     audit.record(
         session,
