@@ -29,8 +29,8 @@ def _schema(engine) -> tuple[str | None, dict[str, list[str]]]:
     """The Alembic revision and every table's columns."""
     with engine.connect() as conn:
         revision = MigrationContext.configure(conn).get_current_revision()
-        inspector = inspect(conn)
-        tables = {t: [c["name"] for c in inspector.get_columns(t)] for t in inspector.get_table_names()}
+        found = inspect(conn)
+        tables = {t: [c["name"] for c in found.get_columns(t)] for t in found.get_table_names()}
     return revision, tables
 
 
