@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Connection, Date, Select, bindparam, distinct, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from groupcover import db
 from groupcover.coverage_terms.models import CoverageTerms
 from groupcover.coverage_terms.service import limit_in_force_sql, limits_on
 from groupcover.members.models import Member
@@ -51,12 +53,12 @@ class SupplierCoverage:
         }
 
 
-def _supplier_coverage_statement(for_one_member: bool) -> Select:
+def _supplier_coverage_statement(for_one_member: bool) -> Select[Any]:
     """Registrations of ``:domain`` counting on ``:on``, each with its member's term running
     that day (at most one: a member's terms never overlap), the member's name and the limits
     in force (one round trip for the whole answer)."""
-    reg, term, member = Registration.__table__, Term.__table__, Member.__table__
-    versions = CoverageTerms.__table__
+    reg, term, member = db.table(Registration), db.table(Term), db.table(Member)
+    versions = db.table(CoverageTerms)
     on = bindparam("on", type_=Date)
     stmt = active_on(
         select(
@@ -152,8 +154,8 @@ def member_coverage(session: Session, member_id: int, on: date) -> dict:
         return answer
     suppliers = session.execute(
         active_on(
-            select(func.count(distinct(Registration.domain))).where(
-                Registration.member_id == member_id
+            select(func.count(distinct(col(Registration.domain)))).where(
+                col(Registration.member_id) == member_id
             ),
             on,
         )

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, ScalarSelect, Select, func, select
 from sqlmodel import Session, col
 
-from groupcover import audit
+from groupcover import audit, db
 from groupcover.coverage_terms.models import CoverageTerms
 from groupcover.errors import (
     CoverageTermsNotAfterLatest,
@@ -26,7 +26,7 @@ from groupcover.rules.limits import AGGREGATE_LIMIT_YEN, PER_INCIDENT_LIMIT_YEN,
 from groupcover.rules.notice import earliest_effective_date, send_by
 from groupcover.terms.models import Term
 
-INITIAL_TERMS = {
+INITIAL_TERMS: dict[str, Any] = {
     "effective_date": date(2000, 1, 1),
     "per_incident_limit": PER_INCIDENT_LIMIT_YEN,
     "aggregate_limit": AGGREGATE_LIMIT_YEN,
@@ -61,7 +61,7 @@ class Change:
 
 def ensure_initial_terms(session: Session) -> None:
     """The program starts with one coverage-terms version (also created by migration 0001)."""
-    if session.execute(select(CoverageTerms.id).limit(1)).first() is None:
+    if session.execute(select(col(CoverageTerms.id)).limit(1)).first() is None:
         session.add(CoverageTerms(**INITIAL_TERMS))
         session.flush()
 
@@ -97,7 +97,7 @@ def limits_on(executor: Session | Connection, on: date) -> Limits:
 def limit_in_force_sql(column: Any, on: Any) -> ScalarSelect[Any]:
     """SQL: ``column`` of the version in force on ``on`` (NULL before the first version;
     :func:`limits_on` then answers)."""
-    versions = CoverageTerms.__table__  # type: ignore[attr-defined]  # SQLModel sets it
+    versions = db.table(CoverageTerms)
     return (
         select(column)
         .where(versions.c.effective_date <= on)
@@ -131,9 +131,9 @@ def validate_change(session: Session, change: Change, today: date) -> date:
     return send_by(change.effective_date)
 
 
-def affected_members_query(effective_date: date) -> Select[tuple[int, str]]:
+def affected_members_query(effective_date: date) -> Select[tuple[int | None, str]]:
     """Members with a term running on or after ``effective_date``: they receive the notice."""
-    running = select(Term.member_id).where(Term.period_end >= effective_date)
+    running = select(col(Term.member_id)).where(Term.period_end >= effective_date)
     return (
         select(col(Member.id), col(Member.name))
         .where(col(Member.id).in_(running))

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from groupcover import audit, clock, crypto
 from groupcover.errors import InvalidCorporateNumber, NotFound, VendorAccountTaken
@@ -24,11 +24,11 @@ def get_member(session: Session, member_id: int) -> Member:
 
 
 def list_members_query(name: str | None = None, vendor_account_id: str | None = None) -> Select:
-    stmt = select(Member).order_by(Member.id)
+    stmt = select(Member).order_by(col(Member.id))
     if name:
         stmt = stmt.where(func.lower(Member.name).contains(name.lower()))
     if vendor_account_id:
-        stmt = stmt.where(Member.vendor_account_id == vendor_account_id)
+        stmt = stmt.where(col(Member.vendor_account_id) == vendor_account_id)
     return stmt
 
 
@@ -39,7 +39,7 @@ def _validate(session: Session, values: dict[str, Any], member_id: int | None = 
     account = values.get("vendor_account_id")
     if account is not None:
         other = session.execute(
-            select(Member.id).where(Member.vendor_account_id == account)
+            select(col(Member.id)).where(col(Member.vendor_account_id) == account)
         ).scalar_one_or_none()
         if other is not None and other != member_id:
             raise VendorAccountTaken(account, other)

@@ -14,7 +14,7 @@ from sqlalchemy import insert, literal, select
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col
 
-from groupcover import audit, clock
+from groupcover import audit, clock, db
 from groupcover.coverage_terms.models import CoverageTerms
 from groupcover.coverage_terms.service import terms_in_force
 from groupcover.errors import MemberOnly, NotFound
@@ -49,17 +49,17 @@ def create_for_version(session: Session, version: CoverageTerms, due: date, toda
                 "created_at",
             ],
             select(
-                Term.member_id,
+                col(Term.member_id),
                 literal(version.id),
                 literal(due),
                 literal("pending"),
                 literal(0),
                 literal(today),
-                literal(clock.now(), Notice.__table__.c.created_at.type),  # type: ignore[attr-defined]
+                literal(clock.now(), db.table(Notice).c.created_at.type),
             )
             .where(Term.period_end >= version.effective_date)
             .distinct()
-            .order_by(Term.member_id),
+            .order_by(col(Term.member_id)),
         )
         .returning(col(Notice.id))
     ).all()
@@ -72,15 +72,16 @@ def notify_new_term(session: Session, term: Term, today: date) -> list[Notice]:
     Called by the terms service whenever a term is created: a member enrolled (or renewed)
     after a change was published, but before it takes effect, must be told as well.
     """
-    already = select(Notice.coverage_terms_id).where(Notice.member_id == term.member_id)
+    already = select(col(Notice.coverage_terms_id)).where(col(Notice.member_id) == term.member_id)
+    effective = col(CoverageTerms.effective_date)
     versions = session.execute(
         select(CoverageTerms)
         .where(
-            CoverageTerms.effective_date > today,
-            CoverageTerms.effective_date <= term.period_end,
-            CoverageTerms.id.not_in(already),
+            effective > today,
+            effective <= term.period_end,
+            col(CoverageTerms.id).not_in(already),
         )
-        .order_by(CoverageTerms.effective_date)
+        .order_by(effective)
     ).scalars()
     notices = [
         Notice(
@@ -113,20 +114,19 @@ def list_query(
     acknowledged: bool | None = None,
     coverage_terms_id: int | None = None,
 ) -> Select:
-    stmt = select(Notice).order_by(Notice.id)
+    stmt = select(Notice).order_by(col(Notice.id))
     if member_id is not None:
-        stmt = stmt.where(Notice.member_id == member_id)
+        stmt = stmt.where(col(Notice.member_id) == member_id)
     if status is not None:
-        stmt = stmt.where(Notice.status == status)
+        stmt = stmt.where(col(Notice.status) == status)
     if coverage_terms_id is not None:
-        stmt = stmt.where(Notice.coverage_terms_id == coverage_terms_id)
+        stmt = stmt.where(col(Notice.coverage_terms_id) == coverage_terms_id)
     if late is not None:
         stmt = stmt.where(Notice.late_on(today) if late else ~Notice.late_on(today))
     if acknowledged is not None:
+        acknowledged_at = col(Notice.acknowledged_at)
         stmt = stmt.where(
-            Notice.acknowledged_at.is_not(None)
-            if acknowledged
-            else Notice.acknowledged_at.is_(None)
+            acknowledged_at.is_not(None) if acknowledged else acknowledged_at.is_(None)
         )
     return stmt
 
@@ -159,7 +159,7 @@ def acknowledge(session: Session, notice_id: int, member_id: int | None) -> Noti
 
 def letter_for(session: Session, notice: Notice) -> Letter:
     """The notice's letter as it is (or was) sent."""
-    return letters_for(session, [(notice, session.get(Member, notice.member_id))])[0]
+    return letters_for(session, [(notice, session.get_one(Member, notice.member_id))])[0]
 
 
 def letters_for(session: Session, rows: list[tuple[Notice, Member]]) -> list[Letter]:
@@ -169,8 +169,8 @@ def letters_for(session: Session, rows: list[tuple[Notice, Member]]) -> list[Let
     letters = []
     for notice, member in rows:
         if notice.coverage_terms_id not in versions:
-            new = session.get(CoverageTerms, notice.coverage_terms_id)
-            versions[new.id] = (
+            new = session.get_one(CoverageTerms, notice.coverage_terms_id)
+            versions[notice.coverage_terms_id] = (
                 terms_in_force(session, new.effective_date - timedelta(days=1)),
                 new,
             )

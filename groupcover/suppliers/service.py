@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.sql import Select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from groupcover import audit, clock
 from groupcover.errors import (
@@ -23,6 +24,8 @@ from groupcover.rules.periods import Span
 from groupcover.suppliers.models import Registration
 from groupcover.terms.service import lock_member
 
+_T = TypeVar("_T", bound=tuple[Any, ...])
+
 
 def parse_domain(value: str, field: str = "domain") -> str:
     try:
@@ -31,21 +34,26 @@ def parse_domain(value: str, field: str = "domain") -> str:
         raise InvalidDomain(str(exc), field) from exc
 
 
-def active_on(stmt: Select, day: date) -> Select:
+def active_on(stmt: Select[_T], day: date | ColumnElement[date]) -> Select[_T]:
     """Limit a registration query to those that count on ``day`` (both ends inclusive)."""
-    return stmt.where(Registration.registered_on <= day).where(
-        or_(Registration.deregistered_on.is_(None), Registration.deregistered_on >= day)
+    ended = col(Registration.deregistered_on)
+    return stmt.where(col(Registration.registered_on) <= day).where(
+        or_(ended.is_(None), ended >= day)
     )
 
 
 def registrations_query(
     member_id: int, active_day: date | None = None, domain: str | None = None
 ) -> Select:
-    stmt = select(Registration).where(Registration.member_id == member_id).order_by(Registration.id)
+    stmt = (
+        select(Registration)
+        .where(col(Registration.member_id) == member_id)
+        .order_by(col(Registration.id))
+    )
     if active_day is not None:
         stmt = active_on(stmt, active_day)
     if domain:
-        stmt = stmt.where(Registration.domain == parse_domain(domain))
+        stmt = stmt.where(col(Registration.domain) == parse_domain(domain))
     return stmt
 
 
@@ -72,7 +80,7 @@ def register(
     new = Span(registered_on)
     for other in session.execute(
         select(Registration).where(
-            Registration.member_id == member_id, Registration.domain == domain
+            col(Registration.member_id) == member_id, col(Registration.domain) == domain
         )
     ).scalars():
         if other.deregistered_on is None:

@@ -21,7 +21,7 @@ from groupcover.terms.models import Term
 def lock_member(session: Session, member_id: int) -> Member:
     """Serialise writes that check a member's terms (overlap) across requests and hosts."""
     member = session.execute(
-        db.for_update(session, select(Member).where(Member.id == member_id))
+        db.for_update(session, select(Member).where(col(Member.id) == member_id))
     ).scalar_one_or_none()
     if member is None:
         raise NotFound("member", member_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import Select, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from groupcover import audit, clock
 from groupcover.auth import ROLES, forget_cached, hash_token
@@ -35,7 +35,7 @@ def create_token(
 
 def tokens_query() -> Select:
     """Every token, oldest first (never their values)."""
-    return select(ApiToken).order_by(ApiToken.id)
+    return select(ApiToken).order_by(col(ApiToken.id))
 
 
 def issue(session: Session, *, role: str, name: str, member_id: int | None) -> tuple[ApiToken, str]:
