@@ -9,8 +9,9 @@ called by ``groupcover.terms.flows.create_term``). Delivery is ``groupcover.noti
 from __future__ import annotations
 
 from datetime import UTC, date, timedelta
+from typing import Any
 
-from sqlalchemy import insert, literal, select
+from sqlalchemy import String, cast, insert, literal, select
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col
 
@@ -19,8 +20,9 @@ from groupcover.coverage_terms.models import CoverageTerms
 from groupcover.coverage_terms.service import terms_in_force
 from groupcover.errors import MemberOnly, NotFound
 from groupcover.members.models import Member
-from groupcover.notices.letters import Letter, LetterValues, render_letter
+from groupcover.notices.letters import Letter, LetterValues, render_kind, render_letter
 from groupcover.notices.models import Notice
+from groupcover.notices.outbox import coverage_change_key, coverage_change_key_prefix
 from groupcover.program.models import Program
 from groupcover.program.service import get_program
 from groupcover.rules.limits import Limits
@@ -41,6 +43,8 @@ def create_for_version(session: Session, version: CoverageTerms, due: date, toda
         .from_select(
             [
                 "member_id",
+                "kind",
+                "key",
                 "coverage_terms_id",
                 "send_by",
                 "status",
@@ -50,6 +54,9 @@ def create_for_version(session: Session, version: CoverageTerms, due: date, toda
             ],
             select(
                 col(Term.member_id),
+                literal("coverage_change"),
+                literal(coverage_change_key_prefix(version.id))  # type: ignore[arg-type]  # flushed
+                + cast(Term.member_id, String),
                 literal(version.id),
                 literal(due),
                 literal("pending"),
@@ -72,7 +79,9 @@ def notify_new_term(session: Session, term: Term, today: date) -> list[Notice]:
     Called by the terms service whenever a term is created: a member enrolled (or renewed)
     after a change was published, but before it takes effect, must be told as well.
     """
-    already = select(col(Notice.coverage_terms_id)).where(col(Notice.member_id) == term.member_id)
+    already = select(col(Notice.coverage_terms_id)).where(
+        col(Notice.member_id) == term.member_id, col(Notice.kind) == "coverage_change"
+    )
     effective = col(CoverageTerms.effective_date)
     versions = session.execute(
         select(CoverageTerms)
@@ -86,6 +95,8 @@ def notify_new_term(session: Session, term: Term, today: date) -> list[Notice]:
     notices = [
         Notice(
             member_id=term.member_id,
+            kind="coverage_change",
+            key=coverage_change_key(v.id, term.member_id),
             coverage_terms_id=v.id,
             send_by=send_by(v.effective_date),
             created_on=today,
@@ -110,6 +121,7 @@ def list_query(
     *,
     member_id: int | None = None,
     status: str | None = None,
+    kind: str | None = None,
     late: bool | None = None,
     acknowledged: bool | None = None,
     coverage_terms_id: int | None = None,
@@ -119,6 +131,8 @@ def list_query(
         stmt = stmt.where(col(Notice.member_id) == member_id)
     if status is not None:
         stmt = stmt.where(col(Notice.status) == status)
+    if kind is not None:
+        stmt = stmt.where(col(Notice.kind) == kind)
     if coverage_terms_id is not None:
         stmt = stmt.where(col(Notice.coverage_terms_id) == coverage_terms_id)
     if late is not None:
@@ -165,9 +179,12 @@ def letter_for(session: Session, notice: Notice) -> Letter:
 def letters_for(session: Session, rows: list[tuple[Notice, Member]]) -> list[Letter]:
     """The letters of many notices, loading the program and each version (old and new) once."""
     program = get_program(session)
-    versions: dict[int, tuple[CoverageTerms, CoverageTerms]] = {}
+    versions: dict[int | None, tuple[CoverageTerms, CoverageTerms]] = {}
     letters = []
     for notice, member in rows:
+        if notice.kind != "coverage_change":
+            letters.append(render_kind(notice.kind, _letter_context(program, member, notice)))
+            continue
         if notice.coverage_terms_id not in versions:
             new = session.get_one(CoverageTerms, notice.coverage_terms_id)
             versions[notice.coverage_terms_id] = (
@@ -186,6 +203,18 @@ def draft_letter(
     member = session.get_one(Member, member_id)
     old = terms_in_force(session, version.effective_date - timedelta(days=1))
     return _render(get_program(session), member, old, version, None, reason)
+
+
+def _letter_context(program: Program, member: Member, notice: Notice) -> dict[str, Any]:
+    """What a letter of any kind but a coverage change is rendered from."""
+    return {
+        "notice_id": notice.id,
+        "program": program,
+        "member": member,
+        "send_by": notice.send_by,
+        "created_on": notice.created_on,
+        **(notice.context or {}),
+    }
 
 
 def late_reason(notice: Notice, version: CoverageTerms) -> str | None:

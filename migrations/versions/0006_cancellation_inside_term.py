@@ -6,7 +6,7 @@ keeps it too. (SQLite rebuilds the table: ``groupcover.migrate.upgrade`` turns i
 keys off around the migration and checks them before commit.)
 
 Revision ID: 0006_cancellation_inside_term
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-25
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0006_cancellation_inside_term"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
