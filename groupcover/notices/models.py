@@ -26,7 +26,7 @@ class Notice(SQLModel, table=True):
     ``claimed_until`` are the sender's lease on the row while it is being delivered.
     """
 
-    model_config = {"ignored_types": (hybrid_method,)}  # type: ignore[typeddict-unknown-key]
+    model_config = {"ignored_types": (hybrid_method,)}  # a rule with an SQL form, below
     __tablename__ = "notice"
     __table_args__ = (
         UniqueConstraint("key", name="uq_notice_key"),

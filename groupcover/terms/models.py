@@ -25,7 +25,7 @@ class Term(SQLModel, table=True):
     with every payment so the aggregate is never recomputed by scanning history.
     """
 
-    model_config = {"ignored_types": (hybrid_property,)}  # type: ignore[typeddict-unknown-key]
+    model_config = {"ignored_types": (hybrid_property,)}  # period_end: rule and SQL, below
     __tablename__ = "term"
     __table_args__ = (
         CheckConstraint("end_date >= start_date", name="ck_term_dates"),
