@@ -13,6 +13,7 @@ from sqlmodel import col
 from groupcover import db
 from groupcover.coverage_terms.models import CoverageTerms
 from groupcover.notices.models import Notice
+from groupcover.notices.outbox import coverage_change_key
 from groupcover.terms.models import Term
 from tests import factories as f
 from tests.rules.test_notice import LATE
@@ -47,6 +48,7 @@ def test_notice_late_in_sql_is_the_rule(client, admin, send_by, sent_on, today, 
         version = s.execute(select(CoverageTerms.id)).scalars().first()
         notice = Notice(
             member_id=member["id"],
+            key=coverage_change_key(version, member["id"]),
             coverage_terms_id=version,
             send_by=D(send_by),
             sent_on=None if sent_on is None else D(sent_on),
