@@ -96,6 +96,11 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
 
 
+def table(model: type[SQLModel]) -> Table:
+    """The Core table of a SQLModel class, for statements that skip the ORM."""
+    return model.__table__  # type: ignore[attr-defined]  # set by SQLModel, absent from its stubs
+
+
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 

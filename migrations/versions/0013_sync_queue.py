@@ -1,7 +1,7 @@
 """Jobs in a worker: sync runs may be ``queued`` (at most one), each job's last run is kept.
 
 Revision ID: 0013_sync_queue
-Revises: 0005
+Revises: 0006_cancellation_inside_term
 Create Date: 2026-11-25
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0013_sync_queue"
-down_revision = "0005"
+down_revision = "0006_cancellation_inside_term"
 branch_labels = None
 depends_on = None
 
