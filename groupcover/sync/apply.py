@@ -11,7 +11,7 @@ import logging
 from datetime import date, timedelta
 
 from sqlalchemy import Engine, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from groupcover import clock, db
 from groupcover.members.models import Member
@@ -73,7 +73,7 @@ def apply_batch(
         with db.transaction(engine) as session:
             member_ids = sorted(w.account.member_id for w, _ in changed)
             session.execute(
-                db.for_update(session, select(Member.id).where(Member.id.in_(member_ids)))
+                db.for_update(session, select(col(Member.id)).where(col(Member.id).in_(member_ids)))
             ).all()
             now_versions = _versions(session, member_ids)
             moved = [m for m in member_ids if now_versions.get(m) != versions.get(m)]
@@ -137,14 +137,17 @@ def _versions(session: Session, member_ids: list[int]) -> dict[int, tuple]:
     or update (they all set ``updated_at``) changes it."""
     rows = session.execute(
         select(
-            Registration.member_id,
+            col(Registration.member_id),
             func.count(),
-            func.count(Registration.deregistered_on),
-            func.max(Registration.id),
-            func.max(Registration.updated_at),
+            func.count(col(Registration.deregistered_on)),
+            func.max(col(Registration.id)),
+            func.max(col(Registration.updated_at)),
         )
-        .where(Registration.member_id.in_(member_ids), Registration.vendor_supplier_id.is_not(None))
-        .group_by(Registration.member_id)
+        .where(
+            col(Registration.member_id).in_(member_ids),
+            col(Registration.vendor_supplier_id).is_not(None),
+        )
+        .group_by(col(Registration.member_id))
     )
     return {member_id: tuple(rest) for member_id, *rest in rows}
 
@@ -156,16 +159,16 @@ def _existing(session: Session, member_ids: list[int]) -> dict[int, list[Existin
         # Core, not ORM, execution: the ORM's result handling doubled the cost of each row.
         for member_id, *columns in session.connection().execute(
             select(
-                Registration.member_id,
-                Registration.id,
-                Registration.vendor_supplier_id,
-                Registration.domain,
-                Registration.name,
-                Registration.registered_on,
-                Registration.deregistered_on,
+                col(Registration.member_id),
+                col(Registration.id),
+                col(Registration.vendor_supplier_id),
+                col(Registration.domain),
+                col(Registration.name),
+                col(Registration.registered_on),
+                col(Registration.deregistered_on),
             ).where(
-                Registration.member_id.in_(member_ids),
-                Registration.vendor_supplier_id.is_not(None),
+                col(Registration.member_id).in_(member_ids),
+                col(Registration.vendor_supplier_id).is_not(None),
             )
         ):
             existing[member_id].append(Existing(*columns))

@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from groupcover import clock, db
 from groupcover.errors import Conflict
@@ -105,13 +105,16 @@ def run_sync(engine: Engine, settings: SyncSettings, mode: str, triggered_by: st
     """One whole run in this thread (the CLI's and the scheduled job's path)."""
     holder = new_holder()
     run = start_run(engine, settings, mode, triggered_by, holder)
+    assert run.id is not None
     return execute_run(engine, settings, run.id, holder)
 
 
 def queued_run_can_start(engine: Engine) -> bool:
     """A run is queued and no run holds the lease (one query or two, no write)."""
     with db.transaction(engine, write=False) as session:
-        queued = session.execute(select(SyncRun.id).where(SyncRun.status == "queued")).first()
+        queued = session.execute(
+            select(col(SyncRun.id)).where(col(SyncRun.status) == "queued")
+        ).first()
         return queued is not None and db.lease_holder(session, LEASE_NAME) is None
 
 
@@ -125,7 +128,10 @@ def claim_queued_run(engine: Engine, settings: SyncSettings, holder: str) -> int
     try:
         with db.transaction(engine) as session:
             run = session.execute(
-                select(SyncRun).where(SyncRun.status == "queued").order_by(SyncRun.id).limit(1)
+                select(SyncRun)
+                .where(col(SyncRun.status) == "queued")
+                .order_by(col(SyncRun.id))
+                .limit(1)
             ).scalar_one_or_none()
             if run is None:  # another worker took it between the look and the lease
                 db.release_lease(engine, LEASE_NAME, holder)
@@ -241,7 +247,7 @@ def _accounts(
     reports: list[SyncAccountResult] = []
     blocked = _blocked_members(session) if mode == "incremental" else {}
     claimed: set[str] = set()
-    for member in session.execute(select(Member).order_by(Member.id)).scalars():
+    for member in session.execute(select(Member).order_by(col(Member.id))).scalars():
         assert member.id is not None
         if member.vendor_account_id:
             claimed.add(member.vendor_account_id)
@@ -308,13 +314,13 @@ def _blocked_members(session: Session) -> dict[int, datetime]:
     """Members whose latest account result says the vendor blocks their token until later."""
     latest = (
         select(func.max(SyncAccountResult.id))
-        .where(SyncAccountResult.member_id.is_not(None))
-        .group_by(SyncAccountResult.member_id)
+        .where(col(SyncAccountResult.member_id).is_not(None))
+        .group_by(col(SyncAccountResult.member_id))
     )
     rows = session.execute(
-        select(SyncAccountResult.member_id, SyncAccountResult.retry_at)
-        .where(SyncAccountResult.id.in_(latest))
-        .where(SyncAccountResult.retry_at > clock.now())
+        select(col(SyncAccountResult.member_id), col(SyncAccountResult.retry_at))
+        .where(col(SyncAccountResult.id).in_(latest))
+        .where(col(SyncAccountResult.retry_at) > clock.now())
     ).all()
     return {member_id: retry_at for member_id, retry_at in rows}
 
@@ -366,7 +372,7 @@ def _close_abandoned_runs(session: Session) -> None:
     """Whoever holds the lease is the only runner: any other 'running' run was abandoned."""
     session.execute(
         update(SyncRun)
-        .where(SyncRun.status == "running")
+        .where(col(SyncRun.status) == "running")
         .values(
             status="failed",
             finished_at=clock.now(),

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from groupcover import db
 from groupcover.errors import NotFound
@@ -35,7 +35,7 @@ def queue_run(session: Session, mode: str, triggered_by: str, today: date) -> Sy
     """Record a run for a worker to start; SyncAlreadyRunning when one is running or queued."""
     if db.lease_holder(session, LEASE_NAME) is not None:
         raise SyncAlreadyRunning()
-    queued = session.execute(select(SyncRun.id).where(SyncRun.status == "queued")).first()
+    queued = session.execute(select(col(SyncRun.id)).where(col(SyncRun.status) == "queued")).first()
     if queued is not None:
         raise SyncAlreadyRunning(f"sync run {queued[0]} is already queued")
     run = SyncRun(mode=mode, status="queued", run_day=today, triggered_by=triggered_by)
@@ -51,7 +51,7 @@ def link_credentials(session: Session, tokens: Mapping[str, str]) -> dict[str, i
     """Store ``tokens`` ({vendor account id: token}) as the credentials of the members with
     those vendor_account_ids; returns {account id: member id} of those linked (demo aid)."""
     linked = {}
-    members = session.execute(select(Member).where(Member.vendor_account_id.in_(list(tokens))))
+    members = session.execute(select(Member).where(col(Member.vendor_account_id).in_(list(tokens))))
     for member in members.scalars():
         assert member.id is not None and member.vendor_account_id is not None
         set_vendor_credential(session, member, tokens[member.vendor_account_id])
@@ -63,8 +63,8 @@ def run_results(session: Session, run_id: int) -> list[SyncAccountResult]:
     return list(
         session.execute(
             select(SyncAccountResult)
-            .where(SyncAccountResult.run_id == run_id)
-            .order_by(SyncAccountResult.id)
+            .where(col(SyncAccountResult.run_id) == run_id)
+            .order_by(col(SyncAccountResult.id))
         ).scalars()
     )
 
@@ -77,4 +77,4 @@ def get_run(session: Session, run_id: int) -> SyncRun:
 
 
 def runs_query() -> Select:
-    return select(SyncRun).order_by(SyncRun.id.desc())
+    return select(SyncRun).order_by(col(SyncRun.id).desc())

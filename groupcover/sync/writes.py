@@ -78,7 +78,7 @@ def write_plans(session: Session, plans: list[tuple[int, Plan]], actor: str) -> 
     if creates:
         db.insert_many(
             session.connection(),
-            Registration.__table__,
+            Registration.__table__,  # type: ignore[attr-defined]
             creates,
             {"source": "sync", "created_at": now, "updated_at": now},
         )
@@ -90,7 +90,8 @@ def write_plans(session: Session, plans: list[tuple[int, Plan]], actor: str) -> 
 
 def insert_results(session: Session, results: list[SyncAccountResult]) -> None:
     session.execute(
-        insert(SyncAccountResult.__table__), [r.model_dump(exclude={"id"}) for r in results]
+        insert(SyncAccountResult.__table__),  # type: ignore[attr-defined]
+        [r.model_dump(exclude={"id"}) for r in results],
     )
 
 
