@@ -10,7 +10,13 @@ from groupcover.tokens import service as tokens_service
 
 
 def register(app: Flask) -> None:
-    for command in (migrate_command, seed_demo_command, create_token_command, send_notices_command):
+    for command in (
+        migrate_command,
+        seed_demo_command,
+        create_token_command,
+        send_notices_command,
+        verify_notices_command,
+    ):
         app.cli.add_command(command)
     from groupcover.sync.cli import link_vendor_stub_command, sync_suppliers_command
 
@@ -62,11 +68,23 @@ def create_token_command(role: str, name: str, member_id: int | None) -> None:
 @click.command("send-notices")
 def send_notices_command() -> None:
     """Deliver every due notice by SMTP; exit non-zero if any was not delivered."""
-    from groupcover.notices.delivery import delivery_options, send_due_notices, smtp_settings
-
-    report = send_due_notices(
-        db.engine(), smtp_settings(current_app.config), delivery_options(current_app.config)
+    from groupcover import clock
+    from groupcover.notices.delivery import (
+        count_due,
+        delivery_options,
+        send_due_notices,
+        smtp_settings,
     )
+    from groupcover.progress import Progress
+
+    bind = db.engine()
+    with Progress("send-notices", total=count_due(bind, clock.now()), unit="notices") as progress:
+        report = send_due_notices(
+            bind,
+            smtp_settings(current_app.config),
+            delivery_options(current_app.config),
+            on_result=lambda _status: progress.advance(),
+        )
     for error in report.errors:
         click.echo(error, err=True)
     click.echo(
@@ -75,3 +93,17 @@ def send_notices_command() -> None:
     )
     if not report.ok:
         raise SystemExit(1)
+
+
+@click.command("verify-notices")
+def verify_notices_command() -> None:
+    """Check every stored message against the proof chain; exit 1 naming the first break."""
+    from groupcover.notices import proof
+
+    with db.transaction(write=False) as session:
+        result = proof.verify(session)
+    if not result.ok:
+        click.echo(f"proof chain broken at {result.broken}", err=True)
+        click.echo(f"{result.checked} message(s) verified before the break")
+        raise SystemExit(1)
+    click.echo(f"proof chain intact: {result.checked} message(s) verified")

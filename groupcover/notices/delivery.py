@@ -6,6 +6,10 @@ claimed_until), so a second ``send-notices`` on another host skips them. Each re
 committed as soon as the server answers. A crash between the server's accept and that commit
 leaves the notice claimed; once the lease lapses it is sent again: the error side is a
 duplicate letter with the same Message-ID, never a lost notice.
+
+Every attempt is kept (``notice_attempt``: time, address, outcome, the server's reply, the
+message's SHA-256), and every accepted message's exact bytes become the next link of the proof
+chain (``groupcover.notices.proof``), in the same transaction as the notice's new status.
 """
 
 from __future__ import annotations
@@ -15,17 +19,18 @@ import os
 import re
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, or_, select, text, update
+from sqlalchemy import Engine, func, or_, select, text, update
 from sqlmodel import Session
 
 from groupcover import clock, db
 from groupcover.members.models import Member
-from groupcover.notices import service
+from groupcover.notices import proof, service
 from groupcover.notices.mailer import (
     DeliveryResult,
     Outcome,
@@ -34,7 +39,7 @@ from groupcover.notices.mailer import (
     SmtpSettings,
     retry_delay,
 )
-from groupcover.notices.models import Notice
+from groupcover.notices.models import Notice, NoticeAttempt
 from groupcover.program.service import get_program
 
 log = logging.getLogger(__name__)
@@ -90,14 +95,26 @@ def new_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def _due(now: datetime):
+    return (
+        Notice.status == "pending",
+        or_(Notice.next_attempt_at.is_(None), Notice.next_attempt_at <= now),
+        or_(Notice.claimed_until.is_(None), Notice.claimed_until < now),
+    )
+
+
+def count_due(bind: Engine, now: datetime) -> int:
+    """How many notices a run starting now would try (for its progress display)."""
+    with db.transaction(bind, write=False) as session:
+        return session.execute(select(func.count()).where(*_due(now))).scalar_one()
+
+
 def claim_batch(bind: Engine, holder: str, now: datetime, options: DeliveryOptions) -> list[int]:
     """Lease up to ``batch_size`` due notices to ``holder``; other runs skip them."""
     with db.transaction(bind) as session:
         stmt = (
             select(Notice.id)
-            .where(Notice.status == "pending")
-            .where(or_(Notice.next_attempt_at.is_(None), Notice.next_attempt_at <= now))
-            .where(or_(Notice.claimed_until.is_(None), Notice.claimed_until < now))
+            .where(*_due(now))
             .order_by(Notice.id)
             .limit(options.batch_size)
         )
@@ -132,7 +149,9 @@ def _mails(session: Session, ids: list[int]) -> list[_Claimed]:
     letters = service.letters_for(session, rows)
     return [
         _Claimed(
-            OutgoingMail(notice.id, member.contact_email, letter.subject, letter.body),
+            OutgoingMail(
+                notice.id, member.contact_email, letter.subject, letter.body, notice.resends
+            ),
             notice.attempts,
         )
         for (notice, member), letter in zip(rows, letters, strict=True)
@@ -149,8 +168,10 @@ def record_result(
 ) -> str:
     """Store one delivery result on the notice if ``holder`` still holds it; its new status.
 
-    One UPDATE in its own transaction, committed at once: the window in which a crash could
-    make the notice go out twice is this statement. On PostgreSQL the commit does not wait for
+    One transaction, committed at once: the attempt, the message as the next link of the proof
+    chain (when accepted) and the notice's new status. The window in which a crash could make
+    the notice go out twice is this transaction. The attempt and the message are stored even
+    when the lease was lost: they happened. On PostgreSQL the commit does not wait for
     the WAL flush (``synchronous_commit = off``, for this transaction only): a database crash
     in the following fraction of a second can only undo the update, leaving the notice claimed
     until its lease lapses and then sent again — the same duplicate a crash of this process
@@ -177,6 +198,7 @@ def record_result(
     with db.transaction(bind) as session:
         if db.is_postgres(session):
             session.execute(text("SET LOCAL synchronous_commit = off"))
+        _record_attempt(session, result, now)
         updated = session.execute(
             update(Notice)
             .where(Notice.id == result.notice_id, Notice.claimed_by == holder)
@@ -188,10 +210,42 @@ def record_result(
     return status
 
 
+def _record_attempt(session: Session, result: DeliveryResult, now: datetime) -> None:
+    """The attempt in the notice's history; an accepted message also joins the proof chain."""
+    number = session.execute(
+        select(func.coalesce(func.max(NoticeAttempt.attempt), 0)).where(
+            NoticeAttempt.notice_id == result.notice_id
+        )
+    ).scalar_one()
+    resends = session.execute(
+        select(Notice.resends).where(Notice.id == result.notice_id)
+    ).scalar_one()
+    attempt = NoticeAttempt(
+        notice_id=result.notice_id,
+        attempt=number + 1,
+        resend=resends,
+        attempted_at=now,
+        address=result.to,
+        outcome=str(result.outcome),
+        smtp_reply=result.reply,
+        message_sha256=None if result.message is None else proof.sha256_hex(result.message),
+    )
+    session.add(attempt)
+    session.flush()
+    if result.outcome is Outcome.ACCEPTED and result.message is not None:
+        proof.append(session, result.notice_id, attempt.id, result.message, now)
+
+
 def send_due_notices(
-    bind: Engine, settings: SmtpSettings, options: DeliveryOptions, holder: str | None = None
+    bind: Engine,
+    settings: SmtpSettings,
+    options: DeliveryOptions,
+    holder: str | None = None,
+    on_result: Callable[[str], None] | None = None,
 ) -> RunReport:
-    """Deliver every due notice, batch after batch, over one SMTP connection."""
+    """Deliver every due notice, batch after batch, over one SMTP connection.
+
+    ``on_result`` is called with each notice's new status (a progress display)."""
     holder = holder or new_holder()
     report = RunReport()
     with db.transaction(bind, write=False) as session:
@@ -207,6 +261,8 @@ def send_due_notices(
                 status = record_result(
                     bind, holder, result, claimed[result.notice_id].attempts, zone, options
                 )
+                if on_result is not None:
+                    on_result(status)
                 if status == "sent":
                     report.sent += 1
                     continue

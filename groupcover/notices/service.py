@@ -22,7 +22,7 @@ from groupcover.coverage.service import terms_in_force
 from groupcover.errors import Conflict, Forbidden, NotFound, RuleViolation
 from groupcover.members.models import Member
 from groupcover.notices.letters import Letter, LetterValues, render_letter
-from groupcover.notices.models import Notice
+from groupcover.notices.models import Notice, NoticeAttempt
 from groupcover.program.models import Program
 from groupcover.program.service import get_program
 from groupcover.rules.limits import Limits
@@ -308,6 +308,56 @@ def acknowledge(session: Session, notice_id: int, member_id: int | None) -> Noti
             after={"acknowledged_at": notice.acknowledged_at.isoformat()},
         )
     return notice
+
+
+def resend(session: Session, notice_id: int, reason: str | None) -> Notice:
+    """Queue a failed or sent notice again (再送); ``send-notices`` delivers it.
+
+    It goes to the member's contact e-mail as it is when it is sent, under a new Message-ID;
+    the earlier attempts stay in its history. A pending notice is already queued: 409.
+    """
+    notice = session.execute(
+        db.for_update(session, select(Notice).where(Notice.id == notice_id))
+    ).scalar_one_or_none()
+    if notice is None:
+        raise NotFound("notice", notice_id)
+    if notice.status not in ("sent", "failed"):
+        raise Conflict(
+            f"notice {notice_id} is {notice.status}: only a failed or sent notice is resent",
+            field="status",
+            rule="resend_failed_or_sent",
+            current_status=notice.status,
+        )
+    before = {"status": notice.status, "resends": notice.resends}
+    notice.status = "pending"
+    notice.attempts = 0
+    notice.next_attempt_at = None
+    notice.claimed_by = notice.claimed_until = None
+    notice.last_error = None
+    notice.resends += 1
+    notice.resend_reason = (reason or "").strip() or None
+    session.flush()
+    audit.record(
+        session,
+        "notice.resend",
+        "notice",
+        notice.id,
+        before=before,
+        # the reason is free text and may name people or addresses: kept on the notice only
+        after={"status": "pending", "resends": notice.resends, "reason_given": bool(reason)},
+    )
+    return notice
+
+
+def history(session: Session, notice_id: int) -> list[NoticeAttempt]:
+    """Every delivery attempt of the notice, oldest first."""
+    return list(
+        session.execute(
+            select(NoticeAttempt)
+            .where(NoticeAttempt.notice_id == notice_id)
+            .order_by(NoticeAttempt.attempt)
+        ).scalars()
+    )
 
 
 def letter_for(session: Session, notice: Notice) -> Letter:
