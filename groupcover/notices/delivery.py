@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, or_, select, text, update
+from sqlalchemy import Engine, func, literal, or_, select, text, update
 from sqlmodel import Session
 
 from groupcover import clock, db
@@ -188,7 +188,11 @@ def record_result(
     }
     if result.outcome is Outcome.ACCEPTED:
         status = "sent"
-        values.update(sent_at=now, sent_on=now.astimezone(zone).date())
+        # A resent letter keeps the day the member was first told: that is what N1 measures.
+        values.update(
+            sent_at=func.coalesce(Notice.sent_at, literal(now, db.UTCDateTime())),
+            sent_on=func.coalesce(Notice.sent_on, literal(now.astimezone(zone).date())),
+        )
     elif result.outcome is Outcome.PERMANENT or attempts >= options.max_attempts:
         status = "failed"
     else:

@@ -14,9 +14,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from groupcover import db
+from groupcover import clock, db
+from groupcover.notices import proof
 from groupcover.notices import service as notice_service
-from groupcover.notices.models import Notice
+from groupcover.notices.models import Notice, NoticeAttempt
 from tests import factories as f
 
 SHARED = "shared-logistics.example.jp"
@@ -31,6 +32,7 @@ MEMBER_READABLE = [
     "/api/v1/members/{member_id}/suppliers/{registration_id}",
     "/api/v1/members/{member_id}/coverage?on=" + ON,
     "/api/v1/notices/{notice_id}",
+    "/api/v1/notices/{notice_id}/message",
     "/api/v1/incidents/{incident_id}",
     "/api/v1/incidents/{incident_id}/costs",
     "/api/v1/incidents/{incident_id}/payments",
@@ -102,6 +104,7 @@ ADMIN_ONLY = [
     ("GET", "/api/v1/audit", None),
     ("POST", "/api/v1/coverage-terms", CHANGE),
     ("POST", "/api/v1/coverage-terms/preview", CHANGE),
+    ("POST", "/api/v1/notices/{notice_id}/resend", {"reason": "address corrected"}),
     ("GET", "/api/v1/incidents/overdue", None),
     ("PATCH", "/api/v1/incidents/{incident_id}", {"attack_occurred": False}),
     (
@@ -170,12 +173,29 @@ def world(client, admin, member_headers):
             ids[key]["notice_id"] = session.execute(
                 select(Notice.id).where(Notice.member_id == ids[key]["member_id"])
             ).scalar_one()
+            _delivered(session, ids[key]["notice_id"])
     run = client.post("/api/v1/sync-runs", json={}, headers=admin)  # no credentials: no calls
     client.application.extensions["groupcover.sync_thread"].join(timeout=30)
     for key in ("a", "b"):
         ids[key]["run_id"] = run.get_json()["id"]
     ids["missing"] = {k: 999_999 for k in ids["a"]}
     return ids, member_headers(ids["a"]["member_id"])
+
+
+def _delivered(session, notice_id: int) -> None:
+    """As ``send-notices`` records an accepted letter: an attempt and a link of the chain."""
+    attempt = NoticeAttempt(
+        notice_id=notice_id,
+        attempt=1,
+        attempted_at=clock.now(),
+        address="risk@example.jp",
+        outcome="accepted",
+    )
+    session.add(attempt)
+    session.flush()
+    proof.append(session, notice_id, attempt.id, b"Subject: notice\r\n\r\nbody\r\n", clock.now())
+    notice = session.get(Notice, notice_id)
+    notice.status, notice.sent_at = "sent", clock.now()
 
 
 def _audit_size(client, admin):
