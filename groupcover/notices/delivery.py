@@ -25,7 +25,18 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, literal, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlmodel import Session
 
 from groupcover import clock, db
@@ -112,12 +123,7 @@ def count_due(bind: Engine, now: datetime) -> int:
 def claim_batch(bind: Engine, holder: str, now: datetime, options: DeliveryOptions) -> list[int]:
     """Lease up to ``batch_size`` due notices to ``holder``; other runs skip them."""
     with db.transaction(bind) as session:
-        stmt = (
-            select(Notice.id)
-            .where(*_due(now))
-            .order_by(Notice.id)
-            .limit(options.batch_size)
-        )
+        stmt = select(Notice.id).where(*_due(now)).order_by(Notice.id).limit(options.batch_size)
         if db.is_postgres(session):
             stmt = stmt.with_for_update(skip_locked=True)
         ids = list(session.execute(stmt).scalars())
@@ -200,10 +206,11 @@ def record_result(
         values["next_attempt_at"] = now + retry_delay(attempts, options.retry_base)
     values["status"] = "pending" if status == "retry" else status
     with db.transaction(bind) as session:
+        conn = session.connection()
         if db.is_postgres(session):
-            session.execute(text("SET LOCAL synchronous_commit = off"))
-        _record_attempt(session, result, now)
-        updated = session.execute(
+            conn.execute(text("SET LOCAL synchronous_commit = off"))
+        _record_attempt(conn, result, now)
+        updated = conn.execute(
             update(Notice)
             .where(Notice.id == result.notice_id, Notice.claimed_by == holder)
             .values(**values)
@@ -214,30 +221,39 @@ def record_result(
     return status
 
 
-def _record_attempt(session: Session, result: DeliveryResult, now: datetime) -> None:
-    """The attempt in the notice's history; an accepted message also joins the proof chain."""
-    number = session.execute(
-        select(func.coalesce(func.max(NoticeAttempt.attempt), 0)).where(
-            NoticeAttempt.notice_id == result.notice_id
-        )
-    ).scalar_one()
-    resends = session.execute(
-        select(Notice.resends).where(Notice.id == result.notice_id)
-    ).scalar_one()
-    attempt = NoticeAttempt(
-        notice_id=result.notice_id,
-        attempt=number + 1,
-        resend=resends,
-        attempted_at=now,
-        address=result.to,
-        outcome=str(result.outcome),
-        smtp_reply=result.reply,
-        message_sha256=None if result.message is None else proof.sha256_hex(result.message),
+_ATTEMPTS = NoticeAttempt.__table__
+_INSERT_ATTEMPT = (
+    insert(_ATTEMPTS)
+    .values(
+        notice_id=bindparam("of_notice"),
+        attempt=select(func.coalesce(func.max(_ATTEMPTS.c.attempt), 0) + 1)
+        .where(_ATTEMPTS.c.notice_id == bindparam("of_notice"))
+        .scalar_subquery(),
+        resend=select(Notice.__table__.c.resends)
+        .where(Notice.__table__.c.id == bindparam("of_notice"))
+        .scalar_subquery(),
     )
-    session.add(attempt)
-    session.flush()
+    .returning(_ATTEMPTS.c.id)
+)
+
+
+def _record_attempt(conn: Connection, result: DeliveryResult, now: datetime) -> None:
+    """The attempt in the notice's history; an accepted message also joins the proof chain.
+
+    Core statements (one INSERT numbers the attempt itself): this runs once per letter."""
+    attempt_id = conn.execute(
+        _INSERT_ATTEMPT,
+        {
+            "of_notice": result.notice_id,
+            "attempted_at": now,
+            "address": result.to,
+            "outcome": str(result.outcome),
+            "smtp_reply": result.reply,
+            "message_sha256": None if result.message is None else proof.sha256_hex(result.message),
+        },
+    ).scalar_one()
     if result.outcome is Outcome.ACCEPTED and result.message is not None:
-        proof.append(session, result.notice_id, attempt.id, result.message, now)
+        proof.append(conn, result.notice_id, attempt_id, result.message, now)
 
 
 def send_due_notices(

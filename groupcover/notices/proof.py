@@ -18,12 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from groupcover import db
 from groupcover.notices.models import NoticeAttempt, NoticeChain, NoticeMessage
 
 GENESIS = "0" * 64
@@ -38,46 +37,68 @@ def link_hash(previous_chain_sha256: str, message_sha256: str) -> str:
     return sha256_hex((previous_chain_sha256 + message_sha256).encode("ascii"))
 
 
-def _locked_head(session: Session) -> NoticeChain:
-    """The chain's head row, created if missing, locked until the transaction ends."""
-    stmt = db.for_update(
-        session,
-        select(NoticeChain.length, NoticeChain.last_message_id, NoticeChain.chain_sha256).where(
-            NoticeChain.id == 1
-        ),
-    )
-    row = session.execute(stmt).first()
+_HEAD = NoticeChain.__table__
+_LINKS = NoticeMessage.__table__
+_READ_HEAD = select(_HEAD.c.length, _HEAD.c.last_message_id, _HEAD.c.chain_sha256).where(
+    _HEAD.c.id == 1
+)
+_INSERT_LINK = insert(_LINKS).returning(_LINKS.c.id)
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1)
+
+
+def _locked_head(conn: Connection) -> tuple[int, int | None, str]:
+    """The chain's head (length, last link's id, its hash), created if missing, locked until
+    the transaction ends."""
+    postgres = conn.dialect.name == "postgresql"
+    stmt = _READ_HEAD.with_for_update() if postgres else _READ_HEAD
+    row = conn.execute(stmt).first()
     if row is None:
         values = {"id": 1, "length": 0, "last_message_id": None, "chain_sha256": GENESIS}
-        insert = pg_insert if db.is_postgres(session) else sqlite_insert
-        session.execute(insert(NoticeChain).values(**values).on_conflict_do_nothing())
-        row = session.execute(stmt).one()
-    length, last_id, chain = row
-    return NoticeChain(id=1, length=length, last_message_id=last_id, chain_sha256=chain)
+        upsert = pg_insert if postgres else sqlite_insert
+        conn.execute(upsert(_HEAD).values(**values).on_conflict_do_nothing())
+        row = conn.execute(stmt).one()
+    return row[0], row[1], row[2]
 
 
 def append(
-    session: Session, notice_id: int, attempt_id: int, message: bytes, sent_at: datetime
+    executor: Session | Connection,
+    notice_id: int,
+    attempt_id: int,
+    message: bytes,
+    sent_at: datetime,
 ) -> NoticeMessage:
-    """Store ``message`` as the chain's next link. Call inside a write transaction."""
-    head = _locked_head(session)
+    """Store ``message`` as the chain's next link. Call inside a write transaction.
+
+    Core statements, not the ORM: ``send-notices`` appends once per letter."""
+    conn = executor.connection() if isinstance(executor, Session) else executor
+    length, last_id, last_chain = _locked_head(conn)
     digest = sha256_hex(message)
     link = NoticeMessage(
-        seq=head.length + 1,
+        seq=length + 1,
         notice_id=notice_id,
         attempt_id=attempt_id,
-        previous_id=head.last_message_id,
+        previous_id=last_id,
         sent_at=sent_at,
         message=message,
         message_sha256=digest,
-        chain_sha256=link_hash(head.chain_sha256, digest),
+        chain_sha256=link_hash(last_chain, digest),
     )
-    session.add(link)
-    session.flush()
-    session.execute(
-        update(NoticeChain)
-        .where(NoticeChain.id == 1)
-        .values(length=link.seq, last_message_id=link.id, chain_sha256=link.chain_sha256)
+    link.id = conn.execute(
+        _INSERT_LINK,
+        {
+            "seq": link.seq,
+            "notice_id": notice_id,
+            "attempt_id": attempt_id,
+            "previous_id": last_id,
+            "sent_at": sent_at,
+            "message": message,
+            "message_sha256": digest,
+            "chain_sha256": link.chain_sha256,
+        },
+    ).scalar_one()
+    conn.execute(
+        _MOVE_HEAD,
+        {"length": link.seq, "last_message_id": link.id, "chain_sha256": link.chain_sha256},
     )
     return link
 

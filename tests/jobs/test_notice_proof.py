@@ -12,7 +12,7 @@ from groupcover import db
 from groupcover.notices import proof
 from groupcover.notices.delivery import DeliveryOptions, send_due_notices
 from groupcover.notices.models import NoticeMessage
-from tests.jobs.test_send_notices import engine, notices, published, run  # noqa: F401
+from tests.jobs.test_send_notices import engine, run
 
 
 def sha(data: bytes) -> str:
