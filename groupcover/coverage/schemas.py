@@ -53,3 +53,9 @@ class CoverageTermsSchema(Schema):
     summary_en = fields.String(required=True)
     published_on = fields.Date(dump_only=True, allow_none=True)
     override_reason = fields.String(allow_none=True)
+    withdrawn_at = fields.AwareDateTime(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "set when withdrawn before taking effect: never in force"},
+    )
+    withdrawn_reason = fields.String(dump_only=True, allow_none=True)

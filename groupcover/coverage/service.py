@@ -49,8 +49,9 @@ def ensure_initial_terms(session: Session) -> None:
 
 def _in_force(executor: Session | Connection, columns: list, on: date):
     """The row of ``columns`` of the version in force on ``on``: the latest effective on or
-    before it; before the first version took effect, the first version."""
-    stmt = select(*columns)
+    before it; before the first version took effect, the first version. A withdrawn version
+    is never in force."""
+    stmt = select(*columns).where(CoverageTerms.withdrawn_at.is_(None))
     row = executor.execute(
         stmt.where(CoverageTerms.effective_date <= on)
         .order_by(CoverageTerms.effective_date.desc())
@@ -78,7 +79,7 @@ def _limit_in_force(column, on):
     versions = CoverageTerms.__table__
     return (
         select(column)
-        .where(versions.c.effective_date <= on)
+        .where(versions.c.effective_date <= on, versions.c.withdrawn_at.is_(None))
         .order_by(versions.c.effective_date.desc())
         .limit(1)
         .scalar_subquery()

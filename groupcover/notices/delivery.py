@@ -21,7 +21,7 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,8 +40,9 @@ from sqlalchemy import (
 from sqlmodel import Session
 
 from groupcover import clock, db
+from groupcover.coverage.models import CoverageTerms
 from groupcover.members.models import Member
-from groupcover.notices import proof, service
+from groupcover.notices import proof, service, withdraw
 from groupcover.notices.mailer import (
     DeliveryResult,
     Outcome,
@@ -215,6 +216,8 @@ def record_result(
             .where(Notice.id == result.notice_id, Notice.claimed_by == holder)
             .values(**values)
         ).rowcount
+        if not updated and result.outcome is Outcome.ACCEPTED:
+            _withdrawn_in_flight(session, result.notice_id, now.astimezone(zone).date())
     if not updated:
         log.warning("notice %s: lease lost before its result was stored", result.notice_id)
         return "lost"
@@ -254,6 +257,17 @@ def _record_attempt(conn: Connection, result: DeliveryResult, now: datetime) -> 
     ).scalar_one()
     if result.outcome is Outcome.ACCEPTED and result.message is not None:
         proof.append(conn, result.notice_id, attempt_id, result.message, now)
+
+
+def _withdrawn_in_flight(session: Session, notice_id: int, today: date) -> None:
+    """A letter accepted while its change was being withdrawn (the withdrawal cancelled it
+    mid-flight): the member was told after all, so it gets the withdrawal letter too."""
+    notice = session.get(Notice, notice_id)
+    if notice is None or notice.status != "cancelled" or notice.coverage_terms_id is None:
+        return
+    version = session.get(CoverageTerms, notice.coverage_terms_id)
+    if version is not None and version.withdrawn_at is not None:
+        withdraw.enqueue_withdrawal(session, version, notice.member_id, today, today)
 
 
 def send_due_notices(

@@ -137,3 +137,21 @@ class MessageQuerySchema(Schema):
         validate=validate.Range(min=1),
         metadata={"description": "an earlier delivered attempt; default the latest"},
     )
+
+
+class WithdrawSchema(Schema):
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(1, 2000),
+        metadata={"description": "why the change is withdrawn; said in the withdrawal letter"},
+    )
+
+
+class WithdrawnTermsSchema(CoverageTermsSchema):
+    notices_cancelled = fields.Integer(
+        dump_only=True, metadata={"description": "pending notices of the version, now cancelled"}
+    )
+    withdrawal_letters = fields.Integer(
+        dump_only=True,
+        metadata={"description": "members already told, each now queued a withdrawal letter"},
+    )

@@ -36,6 +36,16 @@ LATE_MEMBER_REASON = (
 )
 
 
+LATE_RESEND_REASON = (
+    "期限内にお送りした通知が配信できず、再送したため / "
+    "the letter sent in time could not be delivered and was sent again"
+)
+LATE_DELIVERY_REASON = (
+    "送付期限までに配信を完了できなかったため / "
+    "the letter could not be delivered by its sending deadline"
+)
+
+
 class NoticeTooLate(RuleViolation):
     """N1: the effective date leaves less than two months' notice and no reason was given."""
 
@@ -88,12 +98,24 @@ def validate_change(session: Session, change: Change, today: date) -> date:
     earliest = earliest_effective_date(today)
     if change.effective_date < earliest and not (change.override_reason or "").strip():
         raise NoticeTooLate(change.effective_date, earliest)
-    latest = session.execute(select(func.max(CoverageTerms.effective_date))).scalar_one()
+    latest = session.execute(
+        select(func.max(CoverageTerms.effective_date)).where(CoverageTerms.withdrawn_at.is_(None))
+    ).scalar_one()
     if latest is not None and change.effective_date <= latest:
         raise Conflict(
             f"a version effective on {latest} exists; a new one must take effect after it",
             field="effective_date",
             rule="coverage_terms_after_latest",
+        )
+    taken = session.execute(
+        select(CoverageTerms.id).where(CoverageTerms.effective_date == change.effective_date)
+    ).first()
+    if taken is not None:
+        raise Conflict(
+            f"withdrawn version {taken[0]} keeps the date {change.effective_date}; choose "
+            "another effective_date",
+            field="effective_date",
+            rule="effective_date_of_withdrawn_version",
         )
     return send_by(change.effective_date)
 
@@ -221,6 +243,7 @@ def notify_new_term(session: Session, term: Term, today: date) -> list[Notice]:
         .where(
             CoverageTerms.effective_date > today,
             CoverageTerms.effective_date <= period_end,
+            CoverageTerms.withdrawn_at.is_(None),
             CoverageTerms.id.not_in(already),
         )
         .order_by(CoverageTerms.effective_date)
@@ -340,6 +363,14 @@ def resend(session: Session, notice_id: int, reason: str | None) -> Notice:
             rule="resend_failed_or_sent",
             current_status=notice.status,
         )
+    if notice.kind == "coverage_change" and notice.coverage_terms_id is not None:
+        version = session.get(CoverageTerms, notice.coverage_terms_id)
+        if version is not None and version.withdrawn_at is not None:
+            raise Conflict(
+                f"coverage terms {version.id} were withdrawn: their letter is not sent again",
+                field=None,
+                rule="coverage_terms_withdrawn",
+            )
     before = {"status": notice.status, "resends": notice.resends}
     notice.status = "pending"
     notice.attempts = 0
@@ -393,7 +424,8 @@ def letters_for(session: Session, rows: list[tuple[Notice, Member]]) -> list[Let
                 new,
             )
         old, new = versions[notice.coverage_terms_id]
-        letters.append(_render(program, member, old, new, notice.id, late_reason(notice, new)))
+        reason = late_reason(notice, new, clock.today(program.timezone))
+        letters.append(_render(program, member, old, new, notice.id, reason))
     return letters
 
 
@@ -409,11 +441,19 @@ def _letter_context(program: Program, member: Member, notice: Notice) -> dict[st
     }
 
 
-def late_reason(notice: Notice, version: CoverageTerms) -> str | None:
-    """Why the letter comes with less than two months' notice, or None when it does not."""
-    if notice.created_on <= notice.send_by:
-        return None
-    return version.override_reason or LATE_MEMBER_REASON
+def late_reason(notice: Notice, version: CoverageTerms, today: date) -> str | None:
+    """Why the letter comes with less than two months' notice, or None when it does not.
+
+    Late from the start: the administrator's override reason, or the member's term came
+    later. Queued in time but first delivered after ``send_by`` (a refused address, a resend):
+    the reason the administrator gave when resending, or that delivery failed until then."""
+    if notice.created_on > notice.send_by:
+        return version.override_reason or LATE_MEMBER_REASON
+    if (notice.sent_on or today) > notice.send_by:
+        if notice.resends:
+            return notice.resend_reason or LATE_RESEND_REASON
+        return LATE_DELIVERY_REASON
+    return None
 
 
 def _render(
