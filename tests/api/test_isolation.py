@@ -105,6 +105,7 @@ ADMIN_ONLY = [
     ("POST", "/api/v1/coverage-terms", CHANGE),
     ("POST", "/api/v1/coverage-terms/preview", CHANGE),
     ("POST", "/api/v1/notices/{notice_id}/resend", {"reason": "address corrected"}),
+    ("POST", "/api/v1/coverage-terms/{coverage_terms_id}/withdraw", {"reason": "mistake"}),
     ("GET", "/api/v1/incidents/overdue", None),
     ("PATCH", "/api/v1/incidents/{incident_id}", {"attack_occurred": False}),
     (
@@ -174,6 +175,13 @@ def world(client, admin, member_headers):
                 select(Notice.id).where(Notice.member_id == ids[key]["member_id"])
             ).scalar_one()
             _delivered(session, ids[key]["notice_id"])
+        future, _ = notice_service.publish(  # not yet in force: it can be withdrawn
+            session,
+            notice_service.Change(date(2098, 1, 1), 2_000_000, 8_000_000, "変更", "change"),
+            date(2026, 4, 1),
+        )
+        for key in ("a", "b"):
+            ids[key]["coverage_terms_id"] = future.id
     run = client.post("/api/v1/sync-runs", json={}, headers=admin)  # no credentials: no calls
     client.application.extensions["groupcover.sync_thread"].join(timeout=30)
     for key in ("a", "b"):
