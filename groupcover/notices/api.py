@@ -5,19 +5,14 @@ from flask.views import MethodView
 
 from groupcover import auth, db
 from groupcover.errors import NotFound
-from groupcover.notices import proof, service, withdraw
+from groupcover.notices import proof, service
 from groupcover.notices.models import Notice
 from groupcover.notices.schemas import (
-    CoverageChangeSchema,
     MessageQuerySchema,
     NoticeDetailSchema,
     NoticeQuerySchema,
     NoticeSchema,
-    PreviewSchema,
-    PublishedTermsSchema,
     ResendSchema,
-    WithdrawnTermsSchema,
-    WithdrawSchema,
 )
 from groupcover.program.service import program_today
 from groupcover.web import Blueprint, paginate_query
@@ -26,69 +21,12 @@ blp = Blueprint(
     "notices",
     __name__,
     url_prefix="/api/v1",
-    description="Coverage-terms changes (補償内容の変更) and the two-month notice.",
+    description="Notices of coverage-terms changes (補償内容の変更) and the two-month notice.",
 )
 
 
-@blp.route("/coverage-terms", methods=["POST"])
-class PublishView(MethodView):
-    @blp.arguments(CoverageChangeSchema)
-    @blp.response(201, PublishedTermsSchema)
-    def post(self, values):
-        """Publish a coverage-terms version and one notice per member affected (admins).
-
-        An effective date earlier than rule N1 allows from today is a 422 naming the earliest
-        allowed date, unless ``override_reason`` is given: it is recorded and said in the
-        letters."""
-        auth.require_admin()
-        session = db.session()
-        version, created = service.publish(
-            session, service.Change(**values), program_today(session)
-        )
-        return {**version.model_dump(), "notices_created": created}
-
-
-@blp.route("/coverage-terms/<int:coverage_terms_id>/withdraw", methods=["POST"])
-class WithdrawView(MethodView):
-    @blp.arguments(WithdrawSchema)
-    @blp.response(200, WithdrawnTermsSchema)
-    @blp.alt_response(403, description="administrators only")
-    @blp.alt_response(404, description="no such coverage-terms version")
-    @blp.alt_response(409, description="the version is already in force, or already withdrawn")
-    @blp.alt_response(422, description="no reason given")
-    def post(self, values, coverage_terms_id):
-        """Withdraw a change not yet in force (effective after today, program time zone).
-
-        The version is kept, marked withdrawn, and is never in force; its pending notices are
-        cancelled and every member already sent its notice gets a ``withdrawal`` letter
-        (administrators)."""
-        auth.require_admin()
-        session = db.session()
-        done = withdraw.withdraw(
-            session, coverage_terms_id, values["reason"], program_today(session)
-        )
-        return {
-            **done.version.model_dump(),
-            "notices_cancelled": done.notices_cancelled,
-            "withdrawal_letters": done.withdrawal_letters,
-        }
-
-
-@blp.route("/coverage-terms/preview", methods=["POST"])
-class PreviewView(MethodView):
-    @blp.arguments(CoverageChangeSchema)
-    @blp.response(200, PreviewSchema)
-    def post(self, values):
-        """Dry run of a publication: members affected, send_by, the letter (admins).
-
-        Nothing is stored; a change that publishing would refuse is refused the same way."""
-        auth.require_admin()
-        session = db.session()
-        return service.preview(session, service.Change(**values), program_today(session))
-
-
 def _view(notice: Notice, today, **extra) -> dict:
-    return {**notice.model_dump(), "late": service.is_late(notice, today), **extra}
+    return {**notice.model_dump(), "late": notice.late_on(today), **extra}
 
 
 @blp.route("/notices")

@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlmodel import Session
 
 from groupcover import clock, db
-from groupcover.coverage.models import CoverageTerms
+from groupcover.coverage_terms.models import CoverageTerms
 from groupcover.members.models import Member
 from groupcover.notices import proof, service, withdraw
 from groupcover.notices.mailer import (

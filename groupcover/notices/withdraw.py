@@ -14,8 +14,8 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from groupcover import audit, clock, db
-from groupcover.coverage.models import CoverageTerms
-from groupcover.coverage.service import terms_in_force
+from groupcover.coverage_terms.models import CoverageTerms
+from groupcover.coverage_terms.service import terms_in_force
 from groupcover.errors import Conflict, NotFound, RuleViolation
 from groupcover.notices import outbox
 from groupcover.notices.models import Notice

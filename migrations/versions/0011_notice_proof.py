@@ -1,7 +1,7 @@
 """Resend, withdraw and proof of notice (issue 14): attempts history, message chain.
 
 Revision ID: 0011_notice_proof
-Revises: 0005
+Revises: 0006_cancellation_inside_term
 Create Date: 2026-11-25
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0011_notice_proof"
-down_revision = "0005"
+down_revision = "0006_cancellation_inside_term"
 branch_labels = None
 depends_on = None
 

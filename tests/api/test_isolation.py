@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import select
 
 from groupcover import clock, db
+from groupcover.coverage_terms import flows as coverage_terms_flows
+from groupcover.coverage_terms.service import Change
 from groupcover.notices import proof
-from groupcover.notices import service as notice_service
 from groupcover.notices.models import Notice, NoticeAttempt
 from tests import factories as f
 
@@ -165,9 +166,9 @@ def world(client, admin, member_headers):
             "incident_id": incident.get_json()["id"],
         }
     with db.transaction() as session:  # a coverage change: one notice per member (issue 5)
-        notice_service.publish(
+        coverage_terms_flows.publish(
             session,
-            notice_service.Change(date(2026, 7, 1), 2_000_000, 8_000_000, "変更", "change"),
+            Change(date(2026, 7, 1), 2_000_000, 8_000_000, "変更", "change"),
             date(2026, 4, 1),
         )
         for key in ("a", "b"):
@@ -175,9 +176,9 @@ def world(client, admin, member_headers):
                 select(Notice.id).where(Notice.member_id == ids[key]["member_id"])
             ).scalar_one()
             _delivered(session, ids[key]["notice_id"])
-        future, _ = notice_service.publish(  # not yet in force: it can be withdrawn
+        future, _ = coverage_terms_flows.publish(  # not yet in force: it can be withdrawn
             session,
-            notice_service.Change(date(2098, 1, 1), 2_000_000, 8_000_000, "変更", "change"),
+            Change(date(2098, 1, 1), 2_000_000, 8_000_000, "変更", "change"),
             date(2026, 4, 1),
         )
         for key in ("a", "b"):
