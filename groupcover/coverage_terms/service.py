@@ -135,7 +135,9 @@ def validate_change(session: Session, change: Change, today: date) -> date:
     if latest is not None and change.effective_date <= latest:
         raise CoverageTermsNotAfterLatest(latest)
     taken = session.execute(
-        select(col(CoverageTerms.id)).where(CoverageTerms.effective_date == change.effective_date)
+        select(col(CoverageTerms.id)).where(
+            col(CoverageTerms.effective_date) == change.effective_date
+        )
     ).first()
     if taken is not None:
         raise Conflict(

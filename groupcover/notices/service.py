@@ -189,7 +189,7 @@ def resend(session: Session, notice_id: int, reason: str | None) -> Notice:
     the earlier attempts stay in its history. A pending notice is already queued: 409.
     """
     notice = session.execute(
-        db.for_update(session, select(Notice).where(Notice.id == notice_id))
+        db.for_update(session, select(Notice).where(col(Notice.id) == notice_id))
     ).scalar_one_or_none()
     if notice is None:
         raise NotFound("notice", notice_id)
@@ -234,8 +234,8 @@ def history(session: Session, notice_id: int) -> list[NoticeAttempt]:
     return list(
         session.execute(
             select(NoticeAttempt)
-            .where(NoticeAttempt.notice_id == notice_id)
-            .order_by(NoticeAttempt.attempt)
+            .where(col(NoticeAttempt.notice_id) == notice_id)
+            .order_by(col(NoticeAttempt.attempt))
         ).scalars()
     )
 
