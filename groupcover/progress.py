@@ -10,6 +10,7 @@ log shows how far a job got without a line per row::
 
 ``total`` may be None (unknown) and may be set later (``progress.total = n``); ``phase``
 renames the work in hand (``progress.phase("writing", total=n)`` restarts the count).
+``quiet=True`` counts without printing (a service called from the API).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Progress:
         stream: IO[str] | None = None,
         interactive: bool | None = None,
         every_seconds: float = 5.0,
+        quiet: bool = False,
     ) -> None:
         self.label = label
         self.total = total
@@ -44,12 +46,13 @@ class Progress:
             else interactive
         )
         self._every = every_seconds
+        self._quiet = quiet
         self._started = self._last_line = time.monotonic()
         self._bar = None
         self._task = None
 
     def __enter__(self) -> Progress:
-        if self._interactive:
+        if self._interactive and not self._quiet:
             from rich.console import Console
             from rich.progress import (
                 BarColumn,
@@ -117,6 +120,8 @@ class Progress:
         return max(self.total - self.done, 0) / self.rate
 
     def _line(self, *, final: bool = False) -> None:
+        if self._quiet:
+            return
         self._last_line = time.monotonic()
         of = f"/{self.total:,}" if self.total else ""
         text = f"{self.label}: {self.done:,}{of} {self.unit} ({self.rate_text}"
