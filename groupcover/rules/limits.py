@@ -95,3 +95,15 @@ def thresholds_reached(aggregate_limit: int, paid_before: int, paid_after: int) 
         return paid * 100 >= aggregate_limit * t
 
     return [t for t in ALERT_THRESHOLDS if reached(paid_after, t) and not reached(paid_before, t)]
+
+
+def allocate_paid(paid: int, approved: list[int]) -> list[int]:
+    """Show what was paid per line: payments are made on the incident, so for display they
+    are allocated to the lines in order, each up to its approved amount (any excess over
+    every line's approval stays unallocated)."""
+    shares = []
+    for amount in approved:
+        share = min(max(paid, 0), amount)
+        shares.append(share)
+        paid -= share
+    return shares
