@@ -199,12 +199,13 @@ class DecisionView(MethodView):
     @blp.arguments(DecisionSchema)
     @blp.response(200, IncidentDetailSchema)
     @blp.alt_response(404, description=_ERRORS[404])
-    @blp.alt_response(409, description="already decided")
+    @blp.alt_response(409, description="a different decision while a payment stands")
     def post(self, values, incident_id):
         """The insurer's decision (administrators). ``accepted`` approves every line not yet
         approved at its claimed amount; ``declined`` needs ``exclusion``, the seed 004 §4
         number "1"…"19" (①–⑲), and nothing can then be paid. A not-covered incident can only
-        be declined (422)."""
+        be declined (422). Repeating the decision changes nothing; it can be changed while
+        nothing is paid (409 once a payment stands)."""
         incident = _admin_incident(incident_id)
         session = db.session()
         return _detail(

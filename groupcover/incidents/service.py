@@ -574,17 +574,24 @@ def decide(
     today: date,
 ) -> Incident:
     """The insurer's decision: accepted (every line not yet approved is approved at its
-    claimed amount), or declined under a §4 exclusion (nothing can then be paid)."""
+    claimed amount), or declined under a §4 exclusion (nothing can then be paid).
+
+    Repeating the decision changes nothing; a different decision is recorded while nothing is
+    paid (a reconsideration), never once a payment stands.
+    """
     incident = _locked(session, incident)
     try:
         cost_rules.check_decision(decision, exclusion)
     except cost_rules.CostRuleError as err:
         raise _rule_violation(err) from err
-    if incident.decision is not None:
+    if incident.decision == decision and incident.exclusion == exclusion:
+        return incident
+    if incident.decision is not None and incident.paid_yen > 0:
         raise Conflict(
-            f"incident {incident.id} was already {incident.decision} on {incident.decided_on}",
+            f"incident {incident.id} was {incident.decision} on {incident.decided_on} and "
+            f"¥{incident.paid_yen:,} is paid; reverse the payments before changing the decision",
             field="decision",
-            rule="already_decided",
+            rule="decision_after_payment",
             decision=incident.decision,
         )
     if decision == cost_rules.Decision.ACCEPTED and not incident.covered:
