@@ -65,7 +65,7 @@ MEMBER_WRITABLE = [
             "description": "forensics",
         },
     ),
-    ("PUT", "/api/v1/incidents/{incident_id}/victims", lambda ids: "name,address\nA,B\n".encode()),
+    ("PUT", "/api/v1/incidents/{incident_id}/victims", lambda ids: b"name,address\nA,B\n"),
 ]
 
 # Only the member the ids belong to: others get 404, an administrator 403.
