@@ -607,11 +607,13 @@ def decide(
         ).scalars():
             line.approved_yen = line.amount_yen
         session.flush()
-        incident.approved_yen = session.execute(
-            select(func.coalesce(func.sum(CostLine.approved_yen), 0)).where(
-                CostLine.incident_id == incident.id
-            )
-        ).scalar_one()
+        incident.approved_yen = int(  # PostgreSQL sums BIGINT as NUMERIC
+            session.execute(
+                select(func.coalesce(func.sum(CostLine.approved_yen), 0)).where(
+                    CostLine.incident_id == incident.id
+                )
+            ).scalar_one()
+        )
     incident.decision = decision
     incident.exclusion = exclusion
     incident.decided_on = today
