@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import logging
 import random
 import statistics
 import tempfile
@@ -280,6 +281,7 @@ def race(app, headers, incident_ids: list[int]) -> tuple[list[int], float]:
 @contextmanager
 def served(app):
     """The app over real HTTP on a free local port (werkzeug, threaded)."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
