@@ -43,7 +43,7 @@ from werkzeug.serving import make_server
 
 import groupcover.models  # noqa: F401
 from groupcover import create_app, db
-from groupcover.coverage.service import ensure_initial_terms
+from groupcover.coverage_terms.service import ensure_initial_terms
 from groupcover.incidents.models import CostLine, Event, Incident
 from groupcover.members.models import Member
 from groupcover.migrate import upgrade

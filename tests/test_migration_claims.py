@@ -61,7 +61,7 @@ def _incident(member_id, term_id, cause, **values):
 
 
 def test_old_data_adds_up_the_same_after_0009(fresh_engine):
-    upgrade(fresh_engine, "0005")
+    upgrade(fresh_engine, "0006_cancellation_inside_term")
     meta = MetaData()
     meta.reflect(fresh_engine)
     t = meta.tables

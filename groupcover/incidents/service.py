@@ -25,8 +25,8 @@ from sqlalchemy.sql import Select
 from sqlmodel import Session
 
 from groupcover import audit, clock, crypto, db
-from groupcover.coverage.service import limits_on
-from groupcover.errors import Conflict, NotFound, RuleViolation
+from groupcover.coverage_terms.service import limits_on
+from groupcover.errors import Conflict, LimitExceeded, NotCovered, NotFound, RuleViolation
 from groupcover.incidents import letters
 from groupcover.incidents.models import CostLine, Deduction, Event, Incident, Payment
 from groupcover.members.service import get_member
@@ -827,11 +827,7 @@ def record_payment(
     """
     incident = get_incident(session, incident_id, None)
     if not incident.covered or incident.term_id is None:
-        raise RuleViolation(
-            f"incident {incident.id} is not covered ({incident.reason}): nothing can be paid",
-            field="incident_id",
-            rule="payment_on_covered_incident_only",
-        )
+        raise NotCovered(incident.id, incident.reason)
     if paid_on > today or paid_on < incident.occurred_on:
         raise RuleViolation(
             f"paid_on must lie between occurred_on ({incident.occurred_on}) and today ({today})",
@@ -852,24 +848,7 @@ def record_payment(
     headroom = limit_rules.payment_headroom(limits, incident.paid_yen, term.aggregate_paid, payable)
     passed = limit_rules.limit_passed(amount_yen, headroom)
     if passed is not None:
-        what = {"approved": "approved amount less deductions"}.get(
-            passed, f"{passed.replace('_', '-')} limit"
-        )
-        raise Conflict(
-            f"a payment of ¥{amount_yen:,} would pass the {what}; "
-            f"¥{headroom.approved_remaining:,} remains approved and unpaid, "
-            f"¥{headroom.per_incident_remaining:,} on this incident's limit and "
-            f"¥{headroom.aggregate_remaining:,} in the member's coverage period",
-            field="amount_yen",
-            rule=f"{passed}_limit_exceeded" if passed != "approved" else "approved_exceeded",
-            limit=passed,
-            per_incident_limit=limits.per_incident,
-            aggregate_limit=limits.aggregate,
-            approved_remaining=headroom.approved_remaining,
-            per_incident_remaining=headroom.per_incident_remaining,
-            aggregate_remaining=headroom.aggregate_remaining,
-            payable=headroom.payable,
-        )
+        raise LimitExceeded(amount_yen, passed, limits, headroom)
     payment = Payment(
         incident_id=incident.id, term_id=term.id, amount_yen=amount_yen, paid_on=paid_on
     )

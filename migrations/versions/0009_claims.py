@@ -22,7 +22,7 @@ as before (no row is merged, split or dropped; no amount changes):
   key is at hand), else left empty and counted when read.
 
 Revision ID: 0009_claims
-Revises: 0005
+Revises: 0006_cancellation_inside_term
 Create Date: 2026-11-25
 """
 
@@ -35,7 +35,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0009_claims"
-down_revision = "0005"
+down_revision = "0006_cancellation_inside_term"
 branch_labels = None
 depends_on = None
 
