@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from groupcover import audit, clock, crypto, db
 from groupcover.coverage_terms.service import limits_on
@@ -46,6 +46,12 @@ def _rule_violation(err: cost_rules.CostRuleError) -> RuleViolation:
     return RuleViolation(err.message, field=err.field, rule=err.rule, **extra)
 
 
+def _stored(ident: int | None) -> int:
+    """The id of a row already in the database (never None once flushed)."""
+    assert ident is not None
+    return ident
+
+
 # ---- reading -------------------------------------------------------------------------------
 
 
@@ -63,15 +69,15 @@ def list_incidents_query(
     covered: bool | None = None,
     status: str | None = None,
 ) -> Select:
-    stmt = select(Incident).order_by(Incident.id)
+    stmt = select(Incident).order_by(col(Incident.id))
     if visible_member_id is not None:
-        stmt = stmt.where(Incident.member_id == visible_member_id)
+        stmt = stmt.where(col(Incident.member_id) == visible_member_id)
     if member_id is not None:
-        stmt = stmt.where(Incident.member_id == member_id)
+        stmt = stmt.where(col(Incident.member_id) == member_id)
     if covered is not None:
-        stmt = stmt.where(Incident.covered == covered)
+        stmt = stmt.where(col(Incident.covered) == covered)
     if status is not None:
-        stmt = stmt.where(Incident.status == status)
+        stmt = stmt.where(col(Incident.status) == status)
     return stmt
 
 
@@ -81,13 +87,13 @@ def overdue_query(on: date) -> Select:
     return (
         select(Incident)
         .where(
-            Incident.pay_by.is_not(None),
-            Incident.pay_by < on,
-            Incident.status.not_in(
+            col(Incident.pay_by).is_not(None),
+            col(Incident.pay_by) < on,
+            col(Incident.status).not_in(
                 [cost_rules.Status.PAID.value, cost_rules.Status.DECLINED.value]
             ),
         )
-        .order_by(Incident.pay_by, Incident.id)
+        .order_by(col(Incident.pay_by), col(Incident.id))
     )
 
 
@@ -123,15 +129,21 @@ def _date_or_none(value: str | None) -> date | None:
 
 
 def costs_query(incident: Incident) -> Select:
-    return select(CostLine).where(CostLine.incident_id == incident.id).order_by(CostLine.id)
+    return (
+        select(CostLine).where(col(CostLine.incident_id) == incident.id).order_by(col(CostLine.id))
+    )
 
 
 def payments_query(incident: Incident) -> Select:
-    return select(Payment).where(Payment.incident_id == incident.id).order_by(Payment.id)
+    return select(Payment).where(col(Payment.incident_id) == incident.id).order_by(col(Payment.id))
 
 
 def deductions_query(incident: Incident) -> Select:
-    return select(Deduction).where(Deduction.incident_id == incident.id).order_by(Deduction.id)
+    return (
+        select(Deduction)
+        .where(col(Deduction.incident_id) == incident.id)
+        .order_by(col(Deduction.id))
+    )
 
 
 def cost_view(line: CostLine) -> dict[str, Any]:
@@ -196,13 +208,19 @@ def timeline(session: Session, incident: Incident, internal: bool) -> list[dict[
     """Every dated event of the incident in the order it was recorded, with who caused it;
     internal notes only when ``internal``."""
     events = session.execute(
-        select(Event).where(Event.incident_id == incident.id).order_by(Event.at, Event.id)
+        select(Event)
+        .where(col(Event.incident_id) == incident.id)
+        .order_by(col(Event.at), col(Event.id))
     ).scalars()
     return [e.model_dump(exclude=set() if internal else {"note"}) for e in events]
 
 
 def timeline_query(incident: Incident) -> Select:
-    return select(Event).where(Event.incident_id == incident.id).order_by(Event.at, Event.id)
+    return (
+        select(Event)
+        .where(col(Event.incident_id) == incident.id)
+        .order_by(col(Event.at), col(Event.id))
+    )
 
 
 # ---- events ----------------------------------------------------------------------------------
@@ -221,7 +239,7 @@ def _event(
     """Append one dated event to the incident's timeline (same transaction as the change)."""
     session.add(
         Event(
-            incident_id=incident.id,
+            incident_id=_stored(incident.id),
             on=on,
             kind=kind,
             actor=audit.current_actor(),
@@ -241,7 +259,7 @@ def _insured_spans(
     """The member's term periods, and (for a supplier) its registration spans."""
     terms = [
         t.rule.period
-        for t in session.execute(select(Term).where(Term.member_id == member_id)).scalars()
+        for t in session.execute(select(Term).where(col(Term.member_id) == member_id)).scalars()
     ]
     if registration is None:
         return terms, []
@@ -249,7 +267,8 @@ def _insured_spans(
         r.span
         for r in session.execute(
             select(Registration).where(
-                Registration.member_id == member_id, Registration.domain == registration.domain
+                col(Registration.member_id) == member_id,
+                col(Registration.domain) == registration.domain,
             )
         ).scalars()
     ]
@@ -366,7 +385,7 @@ def _locked(session: Session, incident: Incident) -> Incident:
     by concurrent requests never loses an update (PostgreSQL; SQLite writers are serial)."""
     return session.execute(
         db.for_update(
-            session, select(Incident).where(Incident.id == incident.id)
+            session, select(Incident).where(col(Incident.id) == incident.id)
         ).execution_options(populate_existing=True)
     ).scalar_one()
 
@@ -403,7 +422,7 @@ def confirm_attack(session: Session, incident: Incident, cause: str, today: date
     """
     incident = _locked(session, incident)
     try:
-        cost_rules.check_confirm_attack(incident.cause, cause)
+        cost_rules.check_confirm_attack(cost_rules.Cause(incident.cause), cause)
     except cost_rules.CostRuleError as err:
         raise _rule_violation(err) from err
     before = audit.snapshot(incident, exclude=_PRIVATE)
@@ -428,7 +447,7 @@ def add_cost(session: Session, incident: Incident, values: dict[str, Any], today
     group = values.pop("group", None) or cost_rules.CAUSE_GROUP[cost_rules.Cause(incident.cause)]
     try:
         cost_rules.check_cost_line(
-            incident.cause,
+            cost_rules.Cause(incident.cause),
             group,
             values["category"],
             values.get("item"),
@@ -443,7 +462,7 @@ def add_cost(session: Session, incident: Incident, values: dict[str, Any], today
             field="incurred_on",
             rule="incurred_on_not_future",
         )
-    line = CostLine(incident_id=incident.id, group=str(group), **values)
+    line = CostLine(incident_id=_stored(incident.id), group=str(group), **values)
     session.add(line)
     before = audit.snapshot(incident, exclude=_PRIVATE)
     incident.claimed_yen += line.amount_yen
@@ -603,14 +622,14 @@ def decide(
     before = audit.snapshot(incident, exclude=_PRIVATE)
     if decision == cost_rules.Decision.ACCEPTED:
         for line in session.execute(
-            costs_query(incident).where(CostLine.approved_yen.is_(None))
+            costs_query(incident).where(col(CostLine.approved_yen).is_(None))
         ).scalars():
             line.approved_yen = line.amount_yen
         session.flush()
         incident.approved_yen = int(  # PostgreSQL sums BIGINT as NUMERIC
             session.execute(
                 select(func.coalesce(func.sum(CostLine.approved_yen), 0)).where(
-                    CostLine.incident_id == incident.id
+                    col(CostLine.incident_id) == incident.id
                 )
             ).scalar_one()
         )
@@ -655,7 +674,9 @@ def add_deduction(
             outstanding_yen=max(outstanding, 0),
         )
     before = audit.snapshot(incident, exclude=_PRIVATE)
-    deduction = Deduction(incident_id=incident.id, amount_yen=amount_yen, duty=duty, reason=reason)
+    deduction = Deduction(
+        incident_id=_stored(incident.id), amount_yen=amount_yen, duty=duty, reason=reason
+    )
     session.add(deduction)
     incident.deducted_yen += amount_yen
     _refresh_status(session, incident)
@@ -807,7 +828,7 @@ class PaymentResult:
 
 def _lock_term(session: Session, term_id: int) -> Term:
     return session.execute(
-        db.for_update(session, select(Term).where(Term.id == term_id)).execution_options(
+        db.for_update(session, select(Term).where(col(Term.id) == term_id)).execution_options(
             populate_existing=True
         )
     ).scalar_one()
@@ -850,7 +871,10 @@ def record_payment(
     if passed is not None:
         raise LimitExceeded(amount_yen, passed, limits, headroom)
     payment = Payment(
-        incident_id=incident.id, term_id=term.id, amount_yen=amount_yen, paid_on=paid_on
+        incident_id=_stored(incident.id),
+        term_id=_stored(term.id),
+        amount_yen=amount_yen,
+        paid_on=paid_on,
     )
     session.add(payment)
     before_paid = term.aggregate_paid
