@@ -450,3 +450,33 @@ def test_victims_csv_refused(client, admin, member, data, status, rule):
     if rule == "csv_rows":
         assert body["errors"][0]["row"] == 2
     assert detail(client, admin, i)["victims_count"] == 1
+
+
+def test_claim_view_for_the_console(app, client, admin, member):
+    """The service the console renders: groups, approved vs claimed vs paid per line,
+    deductions, payments and the timeline, as plain values; internal notes only inside."""
+    from groupcover import db
+    from groupcover.incidents import service
+    from groupcover.incidents.models import Incident
+
+    i = report(client, admin, member["id"])["id"]
+    cost(client, admin, i, amount_yen=1_000_000)
+    cost(
+        client, admin, i, group="regulatory", category="legal_action", item=None, amount_yen=500_000
+    )
+    decide(client, admin, i, note="内部")
+    pay(client, admin, i, 1_200_000)
+    with app.app_context(), db.transaction(write=False) as s:
+        outside = service.claim_view(s, s.get(Incident, i), internal=False)
+        inside = service.claim_view(s, s.get(Incident, i), internal=True)
+    json.dumps(outside, default=str)  # plain values
+    assert [g["group"] for g in outside["groups"]] == ["leak", "regulatory"]
+    lines = [line for g in outside["groups"] for line in g["lines"]]
+    assert [(x["amount_yen"], x["approved_yen"], x["paid_yen"]) for x in lines] == [
+        (1_000_000, 1_000_000, 1_000_000),
+        (500_000, 500_000, 200_000),
+    ]
+    assert outside["status"] == "accepted" and outside["outstanding_yen"] == 300_000
+    assert "decision_note" not in outside and inside["decision_note"] == "内部"
+    assert all("note" not in e for e in outside["timeline"])
+    assert [p["amount_yen"] for p in inside["payments"]] == [1_200_000]
