@@ -46,6 +46,9 @@ DEFAULTS: dict[str, Any] = {
     "LOG_LEVEL": "INFO",
     "DB_POOL_SIZE": 5,
     "TOKEN_CACHE_SECONDS": 5,
+    "MAX_REQUEST_BYTES": 1024 * 1024,
+    "MAX_IMPORT_BYTES": 32 * 1024 * 1024,
+    "HSTS_SECONDS": 0,
 }
 
 
@@ -98,6 +101,10 @@ def _validate(app: Flask) -> None:
     if not str(cfg["TOKEN_CACHE_SECONDS"]).isdigit():
         raise ConfigError("TOKEN_CACHE_SECONDS must be a whole number (0 turns the cache off)")
     cfg["TOKEN_CACHE_SECONDS"] = int(cfg["TOKEN_CACHE_SECONDS"])
+    for key, least in (("MAX_REQUEST_BYTES", 1024), ("MAX_IMPORT_BYTES", 1024), ("HSTS_SECONDS", 0)):
+        if not str(cfg[key]).isdigit() or int(cfg[key]) < least:
+            raise ConfigError(f"{key} must be a whole number of at least {least}")
+        cfg[key] = int(cfg[key])
     cfg["ENCRYPTION_KEY"] = _encryption_key(app, production)
 
 
