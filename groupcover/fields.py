@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 from werkzeug.routing import IntegerConverter
 
 from groupcover.errors import NotFound, RuleViolation
@@ -80,3 +80,22 @@ class Yen(fields.Integer):
                 maximum=MAX_YEN,
             )
         return number
+
+
+class LocalTime(fields.Time):
+    """A time of day in the program's time zone, ``HH:MM[:SS]``. A time with an offset is
+    refused (400): a day is a program-time-zone calendar day, so an instant in another zone
+    could not be stored as given."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$", "example": "14:30:00"}
+        kwargs["metadata"] = {**metadata, **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if moment.tzinfo is not None:
+            raise ValidationError(
+                "a time of day in the program time zone, without an offset (e.g. 14:30:00)"
+            )
+        return moment

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from groupcover.fields import Id, IdFilter, LocalTime, Yen
 from groupcover.rules.costs import CLAIM_DOCUMENT_CODES, Category, Cause
-
-_YEN = validate.Range(min=1, max=10**15)
-
 
 class VictimSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 300))
@@ -15,14 +13,14 @@ class VictimSchema(Schema):
 
 
 class IncidentCreateSchema(Schema):
-    member_id = fields.Integer(required=True, strict=True)
-    registration_id = fields.Integer(
+    member_id = Id(required=True, entity="member")
+    registration_id = Id(
+        entity="registration",
         allow_none=True,
-        strict=True,
         metadata={"description": "the registered supplier that is the insured; absent: the member"},
     )
     occurred_on = fields.Date(required=True)
-    occurred_at = fields.Time(
+    occurred_at = LocalTime(
         allow_none=True, metadata={"description": "time of day, program time zone, when known"}
     )
     discovered_on = fields.Date(required=True)
@@ -99,7 +97,7 @@ class IncidentDetailSchema(IncidentSchema):
 
 
 class IncidentQuerySchema(Schema):
-    member_id = fields.Integer()
+    member_id = IdFilter()
     covered = fields.Boolean()
 
 
@@ -124,7 +122,7 @@ class CostLineSchema(Schema):
         validate=validate.Length(1, 2),
         metadata={"description": "the seed's katakana item letter, e.g. エ"},
     )
-    amount_yen = fields.Integer(required=True, strict=True, validate=_YEN)
+    amount_yen = Yen(required=True, minimum=1)
     incurred_on = fields.Date(required=True)
     description = fields.String(required=True, validate=validate.Length(1, 1000))
     created_at = fields.AwareDateTime(dump_only=True)
@@ -145,7 +143,7 @@ class PaymentSchema(Schema):
     id = fields.Integer(dump_only=True)
     incident_id = fields.Integer(dump_only=True)
     term_id = fields.Integer(dump_only=True)
-    amount_yen = fields.Integer(required=True, strict=True, validate=_YEN)
+    amount_yen = Yen(required=True, minimum=1)
     paid_on = fields.Date(required=True)
     per_incident_remaining = fields.Integer(dump_only=True)
     aggregate_remaining = fields.Integer(dump_only=True)

@@ -9,11 +9,13 @@ from groupcover.notices.schemas import (
     CoverageChangeSchema,
     NoticeDetailSchema,
     NoticeQuerySchema,
+    OPERATOR_FIELDS,
     NoticeSchema,
     PreviewSchema,
     PublishedTermsSchema,
 )
 from groupcover.program.service import program_today
+from groupcover.fields import NO_ROW
 from groupcover.web import Blueprint, paginate_query
 
 blp = Blueprint(
@@ -56,7 +58,9 @@ class PreviewView(MethodView):
 
 
 def _view(notice: Notice, today, **extra) -> dict:
-    return {**notice.model_dump(), "late": service.is_late(notice, today), **extra}
+    """What the token may see: a member's never carries the operator fields."""
+    hidden = None if auth.current().is_admin else OPERATOR_FIELDS
+    return {**notice.model_dump(exclude=hidden), "late": service.is_late(notice, today), **extra}
 
 
 @blp.route("/notices")
@@ -72,7 +76,8 @@ class NoticesView(MethodView):
         today = program_today(session)
         visible = auth.visible_member_id()
         if visible is not None:
-            query["member_id"] = visible
+            if query.setdefault("member_id", visible) != visible:
+                query["member_id"] = NO_ROW  # another member's: the empty list, as incidents
         notices = paginate_query(session, service.list_query(today, **query), pagination_parameters)
         return [_view(n, today) for n in notices]
 

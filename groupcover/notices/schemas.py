@@ -3,6 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from groupcover.coverage.schemas import CoverageTermsSchema
+from groupcover.fields import IdFilter, Yen
 from groupcover.notices.models import STATUSES
 
 
@@ -13,11 +14,9 @@ class CoverageChangeSchema(Schema):
         required=True,
         metadata={"description": "first day the new terms apply; rule N1 wants two months' notice"},
     )
-    per_incident_limit = fields.Integer(
-        required=True, strict=True, metadata={"description": "whole yen"}
-    )
-    aggregate_limit = fields.Integer(
-        required=True, strict=True, metadata={"description": "whole yen per coverage period"}
+    per_incident_limit = Yen(required=True, metadata={"description": "whole yen"})
+    aggregate_limit = Yen(
+        required=True, metadata={"description": "whole yen per coverage period"}
     )
     summary_ja = fields.String(required=True, validate=validate.Length(1, 4000))
     summary_en = fields.String(required=True, validate=validate.Length(1, 4000))
@@ -64,11 +63,11 @@ class PreviewSchema(Schema):
 
 
 class NoticeQuerySchema(Schema):
-    member_id = fields.Integer()
+    member_id = IdFilter()
     status = fields.String(validate=validate.OneOf(STATUSES))
     late = fields.Boolean(metadata={"description": "not sent by the end of its send_by day"})
     acknowledged = fields.Boolean()
-    coverage_terms_id = fields.Integer()
+    coverage_terms_id = IdFilter()
 
 
 class NoticeSchema(Schema):
@@ -80,9 +79,15 @@ class NoticeSchema(Schema):
     status = fields.String(metadata={"description": "pending, sent or failed"})
     acknowledged_at = fields.AwareDateTime(allow_none=True)
     late = fields.Boolean(metadata={"description": "not sent by the end of its send_by day"})
-    attempts = fields.Integer()
-    next_attempt_at = fields.AwareDateTime(allow_none=True)
-    last_error = fields.String(allow_none=True)
+    attempts = fields.Integer(metadata={"description": "administrators only"})
+    next_attempt_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "administrators only"}
+    )
+    last_error = fields.String(allow_none=True, metadata={"description": "administrators only"})
+
+
+# The delivery's workings are the operator's business: a member's token never sees them.
+OPERATOR_FIELDS = frozenset({"attempts", "next_attempt_at", "last_error"})
 
 
 class NoticeDetailSchema(NoticeSchema):

@@ -248,11 +248,17 @@ def is_late(notice: Notice, today: date) -> bool:
 
 
 def _late_filter(today: date, late: bool):
-    condition = or_(
-        Notice.sent_on > Notice.send_by,
-        and_(Notice.sent_on.is_(None), Notice.send_by < today),
+    """``is_late`` in SQL. Each side is spelled out: negating it would turn a NULL ``sent_on``
+    (a pending notice) into NULL, which matches nothing."""
+    if late:
+        return or_(
+            and_(Notice.sent_on.is_not(None), Notice.sent_on > Notice.send_by),
+            and_(Notice.sent_on.is_(None), Notice.send_by < today),
+        )
+    return or_(
+        and_(Notice.sent_on.is_not(None), Notice.sent_on <= Notice.send_by),
+        and_(Notice.sent_on.is_(None), Notice.send_by >= today),
     )
-    return condition if late else ~condition
 
 
 def list_query(
