@@ -53,7 +53,7 @@ class IdFilter(fields.Integer):
     """An id in a query filter: out of range it matches no row (the empty list)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("validate", validate.Range(min=1, max=MAX_ID))
+        kwargs["metadata"] = {"minimum": 1, "maximum": MAX_ID, **kwargs.get("metadata", {})}
         super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
