@@ -101,7 +101,11 @@ def _validate(app: Flask) -> None:
     if not str(cfg["TOKEN_CACHE_SECONDS"]).isdigit():
         raise ConfigError("TOKEN_CACHE_SECONDS must be a whole number (0 turns the cache off)")
     cfg["TOKEN_CACHE_SECONDS"] = int(cfg["TOKEN_CACHE_SECONDS"])
-    for key, least in (("MAX_REQUEST_BYTES", 1024), ("MAX_IMPORT_BYTES", 1024), ("HSTS_SECONDS", 0)):
+    for key, least in (
+        ("MAX_REQUEST_BYTES", 1024),
+        ("MAX_IMPORT_BYTES", 1024),
+        ("HSTS_SECONDS", 0),
+    ):
         if not str(cfg[key]).isdigit() or int(cfg[key]) < least:
             raise ConfigError(f"{key} must be a whole number of at least {least}")
         cfg[key] = int(cfg[key])

@@ -32,7 +32,9 @@ class CoverageView(MethodView):
     @blp.response(
         200,
         DomainCoverageSchema,
-        headers={"X-Pagination": {"description": "paging, as for lists", "schema": {"type": "string"}}},
+        headers={
+            "X-Pagination": {"description": "paging, as for lists", "schema": {"type": "string"}}
+        },
     )
     def get(self, query):
         """Coverage of a supplier on a day: one entry per member insuring it (C1, C2).

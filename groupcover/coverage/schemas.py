@@ -28,9 +28,13 @@ class SupplierCoverageSchema(Schema):
     member_name = fields.String()
     registration_id = fields.Integer()
     period_start = fields.Date(
-        metadata={"description": "the member's coverage period (its term) the aggregate counts over"}
+        metadata={
+            "description": "the member's coverage period (its term) the aggregate counts over"
+        }
     )
-    period_end = fields.Date(metadata={"description": "the term's end, or a cancellation's last day"})
+    period_end = fields.Date(
+        metadata={"description": "the term's end, or a cancellation's last day"}
+    )
     insured_from = fields.Date(metadata={"description": "the supplier's own insured span in it"})
     insured_to = fields.Date(allow_none=True)
     per_incident_limit = fields.Integer()

@@ -189,7 +189,9 @@ def supplier_coverage(
 ) -> list[SupplierCoverage]:
     """C1 + C2: one entry per member under which ``domain`` is insured on ``on``."""
     params = {"domain": domain, "on": on, "member_id": member_id}
-    return _entries(conn, conn.execute(_SUPPLIER_COVERAGE[member_id is not None, False], params), on)
+    return _entries(
+        conn, conn.execute(_SUPPLIER_COVERAGE[member_id is not None, False], params), on
+    )
 
 
 def supplier_coverage_page(

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from groupcover.fields import Id, IdFilter, LocalTime, Yen
 from groupcover.rules.costs import CLAIM_DOCUMENT_CODES, Category, Cause
 
+
 class VictimSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 300))
     address = fields.String(required=True, validate=validate.Length(0, 500))

@@ -3,19 +3,19 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from groupcover import auth, db
+from groupcover.fields import NO_ROW
 from groupcover.notices import service
 from groupcover.notices.models import Notice
 from groupcover.notices.schemas import (
+    OPERATOR_FIELDS,
     CoverageChangeSchema,
     NoticeDetailSchema,
     NoticeQuerySchema,
-    OPERATOR_FIELDS,
     NoticeSchema,
     PreviewSchema,
     PublishedTermsSchema,
 )
 from groupcover.program.service import program_today
-from groupcover.fields import NO_ROW
 from groupcover.web import Blueprint, paginate_query
 
 blp = Blueprint(
@@ -75,9 +75,8 @@ class NoticesView(MethodView):
         session = db.session()
         today = program_today(session)
         visible = auth.visible_member_id()
-        if visible is not None:
-            if query.setdefault("member_id", visible) != visible:
-                query["member_id"] = NO_ROW  # another member's: the empty list, as incidents
+        if visible is not None and query.setdefault("member_id", visible) != visible:
+            query["member_id"] = NO_ROW  # another member's: the empty list, as incidents
         notices = paginate_query(session, service.list_query(today, **query), pagination_parameters)
         return [_view(n, today) for n in notices]
 

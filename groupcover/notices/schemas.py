@@ -15,9 +15,7 @@ class CoverageChangeSchema(Schema):
         metadata={"description": "first day the new terms apply; rule N1 wants two months' notice"},
     )
     per_incident_limit = Yen(required=True, metadata={"description": "whole yen"})
-    aggregate_limit = Yen(
-        required=True, metadata={"description": "whole yen per coverage period"}
-    )
+    aggregate_limit = Yen(required=True, metadata={"description": "whole yen per coverage period"})
     summary_ja = fields.String(required=True, validate=validate.Length(1, 4000))
     summary_en = fields.String(required=True, validate=validate.Length(1, 4000))
     override_reason = fields.String(
