@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from groupcover.coverage.schemas import CoverageTermsSchema
 from groupcover.fields import IdFilter, Yen
-from groupcover.notices.models import STATUSES
+from groupcover.notices.models import KINDS, STATUSES
 
 
 class CoverageChangeSchema(Schema):
@@ -63,6 +63,7 @@ class PreviewSchema(Schema):
 class NoticeQuerySchema(Schema):
     member_id = IdFilter()
     status = fields.String(validate=validate.OneOf(STATUSES))
+    kind = fields.String(validate=validate.OneOf(KINDS))
     late = fields.Boolean(metadata={"description": "not sent by the end of its send_by day"})
     acknowledged = fields.Boolean()
     coverage_terms_id = IdFilter()
@@ -70,11 +71,16 @@ class NoticeQuerySchema(Schema):
 
 class NoticeSchema(Schema):
     id = fields.Integer()
+    kind = fields.String(
+        metadata={"description": "coverage_change, withdrawal, limit_alert or payment_extension"}
+    )
     member_id = fields.Integer()
-    coverage_terms_id = fields.Integer()
-    send_by = fields.Date(metadata={"description": "rule N1: last day that keeps two months"})
+    coverage_terms_id = fields.Integer(allow_none=True)
+    send_by = fields.Date(
+        metadata={"description": "last day the letter goes out on time (rule N1 for a change)"}
+    )
     sent_at = fields.AwareDateTime(allow_none=True)
-    status = fields.String(metadata={"description": "pending, sent or failed"})
+    status = fields.String(metadata={"description": "pending, sent, failed or cancelled"})
     acknowledged_at = fields.AwareDateTime(allow_none=True)
     late = fields.Boolean(metadata={"description": "not sent by the end of its send_by day"})
     attempts = fields.Integer(metadata={"description": "administrators only"})
