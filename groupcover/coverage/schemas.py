@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from groupcover.fields import Yen
 from groupcover.web import MAX_PAGE_SIZE, PAGE_SIZE
 
 
@@ -65,14 +64,3 @@ class MemberCoverageSchema(Schema):
     aggregate_paid = fields.Integer()
     aggregate_remaining = fields.Integer()
     suppliers_covered = fields.Integer()
-
-
-class CoverageTermsSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    effective_date = fields.Date(required=True)
-    per_incident_limit = Yen(required=True)
-    aggregate_limit = Yen(required=True)
-    summary_ja = fields.String(required=True)
-    summary_en = fields.String(required=True)
-    published_on = fields.Date(dump_only=True, allow_none=True)
-    override_reason = fields.String(allow_none=True)
