@@ -62,9 +62,10 @@ class IdFilter(fields.Integer):
 
 
 class Yen(fields.Integer):
-    """Whole yen as a JSON integer, at least ``minimum``, at most ¥100,000,000,000 (else 422)."""
+    """Whole yen as a JSON integer, at most ¥100,000,000,000 (else 422), at least ``minimum``
+    (else 400; None leaves the floor to a rule of the service)."""
 
-    def __init__(self, *, minimum: int = 0, **kwargs: Any) -> None:
+    def __init__(self, *, minimum: int | None = 0, **kwargs: Any) -> None:
         kwargs.setdefault("strict", True)
         kwargs.setdefault("validate", validate.Range(min=minimum, max=MAX_YEN))
         super().__init__(**kwargs)
