@@ -265,12 +265,6 @@ def check_report_dates(
     incident has already occurred; likewise its discovery and any earlier knowledge. An
     incident is discovered (発見) on or after the day it occurred (発生), never before.
     """
-    if discovered_on < occurred_on:
-        raise CostRuleError(
-            "discovered_on",
-            "seed004.5.discovered_after_occurred",
-            f"discovered_on {discovered_on} is before occurred_on {occurred_on}",
-        )
     for field, value in (
         ("occurred_on", occurred_on),
         ("discovered_on", discovered_on),
@@ -280,6 +274,12 @@ def check_report_dates(
             raise CostRuleError(
                 field, "seed004.5.report_dates", f"{field} {value} is after today ({today})"
             )
+    if discovered_on < occurred_on:
+        raise CostRuleError(
+            "discovered_on",
+            "seed004.5.discovered_after_occurred",
+            f"discovered_on {discovered_on} is before occurred_on {occurred_on}",
+        )
 
 
 def coverage_decision(
