@@ -36,7 +36,10 @@ FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 @pytest.mark.parametrize(
     ("pasted", "normalised"),
     [
-        ("7000012050002".translate(FULL_WIDTH), "7000012050002"),  # full-width, as in Japanese documents
+        (
+            "7000012050002".translate(FULL_WIDTH),
+            "7000012050002",
+        ),  # full-width, as in Japanese documents
         ("　7000012050002 ", "7000012050002"),  # full-width and ASCII spaces around it
         ("7000012050002", "7000012050002"),
         ("７0000-1205", "70000-1205"),  # only width changes: the check still refuses this
