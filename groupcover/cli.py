@@ -12,6 +12,9 @@ from groupcover.tokens import service as tokens_service
 def register(app: Flask) -> None:
     for command in (migrate_command, seed_demo_command, create_token_command, send_notices_command):
         app.cli.add_command(command)
+    from groupcover.imports.cli import import_command
+
+    app.cli.add_command(import_command)
     from groupcover.sync.cli import link_vendor_stub_command, sync_suppliers_command
 
     app.cli.add_command(sync_suppliers_command)

@@ -46,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "LOG_LEVEL": "INFO",
     "DB_POOL_SIZE": 5,
     "TOKEN_CACHE_SECONDS": 5,
+    "MAX_IMPORT_BYTES": 32 * 1024 * 1024,
 }
 
 
@@ -98,6 +99,9 @@ def _validate(app: Flask) -> None:
     if not str(cfg["TOKEN_CACHE_SECONDS"]).isdigit():
         raise ConfigError("TOKEN_CACHE_SECONDS must be a whole number (0 turns the cache off)")
     cfg["TOKEN_CACHE_SECONDS"] = int(cfg["TOKEN_CACHE_SECONDS"])
+    if not str(cfg["MAX_IMPORT_BYTES"]).isdigit() or int(cfg["MAX_IMPORT_BYTES"]) < 1:
+        raise ConfigError("MAX_IMPORT_BYTES must be a whole number of bytes, at least 1")
+    cfg["MAX_IMPORT_BYTES"] = int(cfg["MAX_IMPORT_BYTES"])
     cfg["ENCRYPTION_KEY"] = _encryption_key(app, production)
 
 

@@ -207,26 +207,46 @@ def notify_new_term(session: Session, term: Term, today: date) -> list[Notice]:
     Called by the terms service whenever a term is created: a member enrolled (or renewed)
     after a change was published, but before it takes effect, must be told as well.
     """
-    period_end = term.last_day or term.end_date
-    already = select(Notice.coverage_terms_id).where(Notice.member_id == term.member_id)
-    versions = session.execute(
-        select(CoverageTerms)
-        .where(
-            CoverageTerms.effective_date > today,
-            CoverageTerms.effective_date <= period_end,
-            CoverageTerms.id.not_in(already),
-        )
-        .order_by(CoverageTerms.effective_date)
-    ).scalars()
-    notices = [
-        Notice(
-            member_id=term.member_id,
-            coverage_terms_id=v.id,
-            send_by=send_by(v.effective_date),
-            created_on=today,
-        )
-        for v in versions
-    ]
+    return notify_new_terms(session, [(term.member_id, term.last_day or term.end_date)], today)
+
+
+def notify_new_terms(
+    session: Session, periods: list[tuple[int, date]], today: date
+) -> list[Notice]:
+    """``notify_new_term`` for many new terms at once (a CSV import): ``periods`` holds each
+    new term's ``(member_id, period_end)``. A version concerns a term when it takes effect
+    after today and no later than the term's last day; a member is told once per version."""
+    if not periods:
+        return []
+    versions = list(
+        session.execute(
+            select(CoverageTerms)
+            .where(CoverageTerms.effective_date > today)
+            .order_by(CoverageTerms.effective_date)
+        ).scalars()
+    )
+    if not versions:
+        return []
+    told = set(
+        session.execute(
+            select(Notice.member_id, Notice.coverage_terms_id).where(
+                Notice.coverage_terms_id.in_([v.id for v in versions])
+            )
+        ).tuples()
+    )
+    notices = []
+    for member_id, period_end in periods:
+        for v in versions:
+            if v.effective_date <= period_end and (member_id, v.id) not in told:
+                told.add((member_id, v.id))
+                notices.append(
+                    Notice(
+                        member_id=member_id,
+                        coverage_terms_id=v.id,
+                        send_by=send_by(v.effective_date),
+                        created_on=today,
+                    )
+                )
     session.add_all(notices)
     session.flush()
     for notice in notices:

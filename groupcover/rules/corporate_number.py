@@ -7,6 +7,8 @@ is the n-th digit counted from the lowest and Qn is 1 for odd n and 2 for even n
 
 from __future__ import annotations
 
+import unicodedata
+
 
 def corporate_number_check_digit(base12: str) -> int:
     """The check digit for a 12-digit base number."""
@@ -21,3 +23,10 @@ def is_valid_corporate_number(value: str) -> bool:
     if len(value) != 13 or not value.isascii() or not value.isdigit():
         return False
     return int(value[0]) == corporate_number_check_digit(value[1:])
+
+
+def normalise_corporate_number(value: str) -> str:
+    """As typed in a spreadsheet: full-width digits (全角数字) become ASCII (NFKC), and blanks
+    and hyphens between digit groups go; the result is then checked as usual."""
+    text = unicodedata.normalize("NFKC", value).strip()
+    return text.replace("-", "").replace(" ", "")

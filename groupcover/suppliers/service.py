@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import or_, select
@@ -49,6 +50,29 @@ def get_registration(session: Session, member_id: int, registration_id: int) -> 
     return reg
 
 
+def check_registration_fits(
+    domain: str, registered_on: date, others: Iterable[tuple[int | None, Span]]
+) -> None:
+    """A member registers a domain once at a time: no active registration of it, and the new
+    span (open from ``registered_on``) may not share a day with an earlier one."""
+    new = Span(registered_on)
+    for other_id, span in others:
+        if span.end is None:
+            raise Conflict(
+                f"{domain} already has an active registration ({other_id})",
+                field="domain",
+                rule="registration_active",
+                registration_id=other_id,
+            )
+        if span.overlaps(new):
+            raise Conflict(
+                f"{domain} was registered until {span.end}; registered_on must be after it",
+                field="registered_on",
+                rule="registration_overlap",
+                registration_id=other_id,
+            )
+
+
 def register(
     session: Session,
     member_id: int,
@@ -62,27 +86,18 @@ def register(
     domain = parse_domain(domain)
     get_member(session, member_id)
     lock_member(session, member_id)
-    new = Span(registered_on)
-    for other in session.execute(
-        select(Registration).where(
-            Registration.member_id == member_id, Registration.domain == domain
-        )
-    ).scalars():
-        if other.deregistered_on is None:
-            raise Conflict(
-                f"{domain} already has an active registration ({other.id})",
-                field="domain",
-                rule="registration_active",
-                registration_id=other.id,
-            )
-        if other.span.overlaps(new):
-            raise Conflict(
-                f"{domain} was registered until {other.deregistered_on}; "
-                f"registered_on must be after it",
-                field="registered_on",
-                rule="registration_overlap",
-                registration_id=other.id,
-            )
+    check_registration_fits(
+        domain,
+        registered_on,
+        [
+            (other.id, other.span)
+            for other in session.execute(
+                select(Registration).where(
+                    Registration.member_id == member_id, Registration.domain == domain
+                )
+            ).scalars()
+        ],
+    )
     reg = Registration(
         member_id=member_id,
         domain=domain,

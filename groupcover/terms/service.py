@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, timedelta
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from groupcover import audit, clock, db
 from groupcover.errors import Conflict, NotFound, RuleViolation
 from groupcover.members.models import Member
 from groupcover.program.service import program_today
+from groupcover.rules.coverage import Term as TermRule
 from groupcover.rules.coverage import member_coverage_period, terms_overlap
 from groupcover.rules.periods import Span
 from groupcover.terms.models import Term
@@ -59,22 +62,33 @@ def get_term(session: Session, member_id: int, term_id: int) -> Term:
     return term
 
 
-def create_term(session: Session, member_id: int, start_date: date, end_date: date) -> Term:
-    """Give a member a subscription term; both days inclusive, no overlap with its others."""
+def check_term_dates(start_date: date, end_date: date) -> None:
+    """Both days inclusive: a term may be one day long, never shorter."""
     if end_date < start_date:
         raise RuleViolation(
             "end_date is before start_date", field="end_date", rule="end_date_not_before_start_date"
         )
-    lock_member(session, member_id)
-    new = Span(start_date, end_date)
-    for other in member_terms(session, member_id):
-        if terms_overlap(new, other.rule.period):
+
+
+def check_no_overlap(new: Span, others: Iterable[TermRule]) -> None:
+    """C1: two terms of one member never share a day (a renewal starts the day after)."""
+    for other in others:
+        if terms_overlap(new, other.period):
             raise Conflict(
-                f"overlaps term {other.id} ({other.start_date}..{other.period_end})",
+                f"overlaps term {other.id} ({other.start_date}..{other.period.end})",
                 field="start_date",
                 rule="terms_overlap",
                 term_id=other.id,
             )
+
+
+def create_term(session: Session, member_id: int, start_date: date, end_date: date) -> Term:
+    """Give a member a subscription term; both days inclusive, no overlap with its others."""
+    check_term_dates(start_date, end_date)
+    lock_member(session, member_id)
+    check_no_overlap(
+        Span(start_date, end_date), [t.rule for t in member_terms(session, member_id)]
+    )
     term = Term(member_id=member_id, start_date=start_date, end_date=end_date)
     session.add(term)
     session.flush()
@@ -103,3 +117,47 @@ def cancel_term(session: Session, member_id: int, term_id: int, last_day: date) 
     session.flush()
     audit.record(session, "term.cancel", "term", term.id, before=before, after=audit.snapshot(term))
     return term
+
+
+def expiring_query(today: date, within: int) -> Select:
+    """Renewals to chase: terms ending today..today+``within`` days that no later term of the
+    member follows. A cancelled term was ended on purpose and is not a renewal to chase."""
+    later = aliased(Term)
+    followed = (
+        select(later.id)
+        .where(later.member_id == Term.member_id, later.start_date > Term.start_date)
+        .exists()
+    )
+    return (
+        select(Term, Member.name)
+        .join(Member, Member.id == Term.member_id)
+        .where(
+            Term.last_day.is_(None),
+            Term.end_date >= today,
+            Term.end_date <= today + timedelta(days=within),
+            ~followed,
+        )
+        .order_by(Term.end_date, Term.id)
+    )
+
+
+def expiring(session: Session, today: date, within: int = 60) -> list[dict]:
+    """``expiring_query`` as plain rows (the console's dashboard shows them too)."""
+    return [
+        expiring_row(term, name, today)
+        for term, name in session.execute(expiring_query(today, within))
+    ]
+
+
+def expiring_row(term: Term, member_name: str, today: date) -> dict:
+    """One renewal to chase: the term, its member's name and the days left (0: ends today)."""
+    return {
+        "id": term.id,
+        "member_id": term.member_id,
+        "member_name": member_name,
+        "start_date": term.start_date,
+        "end_date": term.end_date,
+        "period_start": term.start_date,
+        "period_end": term.period_end,
+        "days_left": (term.end_date - today).days,
+    }

@@ -1,0 +1,187 @@
+"""The bordereau (ボルドロー): the monthly report of the program to its insurer.
+
+One row per member company with coverage in the month: its coverage period, the suppliers
+insured on the month's last day, the incidents reported in the month, what was claimed and
+paid, and what is still outstanding. Month boundaries are in the program's time zone: an
+incident reported at 08:00 JST on the 1st belongs to that month, although it is the previous
+day in UTC. Every figure comes from a few grouped queries (set-based; no query per member).
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.sql import Subquery
+from sqlmodel import Session
+
+from groupcover.incidents.models import CostLine, Incident, Payment
+from groupcover.members.models import Member
+from groupcover.suppliers.models import Registration
+from groupcover.terms.models import Term
+
+COLUMNS = (
+    "member_id",
+    "member_name",
+    "corporate_number",
+    "period_start",
+    "period_end",
+    "suppliers_insured",
+    "incidents_reported",
+    "claimed_yen",
+    "paid_in_month",
+    "aggregate_paid",
+    "outstanding_yen",
+)
+TOTALLED = (
+    "suppliers_insured",
+    "incidents_reported",
+    "claimed_yen",
+    "paid_in_month",
+    "aggregate_paid",
+    "outstanding_yen",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    first: date
+    last: date
+    starts_at: datetime  # first day 00:00 in the program zone, as UTC
+    ends_at: datetime  # the next month's start, as UTC
+
+    @classmethod
+    def of(cls, year: int, month: int, timezone: str) -> Month:
+        zone = ZoneInfo(timezone)
+        first = date(year, month, 1)
+        last = date(year, month, calendar.monthrange(year, month)[1])
+        following = date(year + month // 12, month % 12 + 1, 1)
+        return cls(
+            first,
+            last,
+            datetime.combine(first, time(), zone).astimezone(UTC),
+            datetime.combine(following, time(), zone).astimezone(UTC),
+        )
+
+
+def owed_by_term(month: Month) -> Subquery:
+    """What the insurer owes per coverage period (term) at the month's end, before payments.
+
+    THE one place to update when approvals and deductions exist (issue 11): owed becomes
+    approved − deductions. Until then it is what was claimed (cost lines entered by the
+    month's end) on the covered incidents of the term.
+    """
+    return (
+        select(Incident.term_id.label("term_id"), func.sum(CostLine.amount_yen).label("owed"))
+        .join(CostLine, CostLine.incident_id == Incident.id)
+        .where(Incident.term_id.is_not(None), CostLine.created_at < month.ends_at)
+        .group_by(Incident.term_id)
+        .subquery()
+    )
+
+
+def bordereau(session: Session, month: Month) -> dict[str, Any]:
+    """``{month, rows, totals}`` for every member with coverage in ``month``."""
+    period_end = func.coalesce(Term.last_day, Term.end_date)
+    ranked = (
+        select(
+            Term.id.label("term_id"),
+            Term.member_id,
+            Term.start_date.label("period_start"),
+            period_end.label("period_end"),
+            func.row_number()
+            .over(partition_by=Term.member_id, order_by=Term.start_date.desc())
+            .label("rank"),
+        )
+        .where(Term.start_date <= month.last, period_end >= month.first)
+        .subquery()
+    )
+    period = select(ranked).where(ranked.c.rank == 1).subquery()
+
+    insured = (
+        select(Registration.member_id, func.count().label("n"))
+        .where(
+            Registration.registered_on <= month.last,
+            or_(Registration.deregistered_on.is_(None), Registration.deregistered_on >= month.last),
+        )
+        .group_by(Registration.member_id)
+        .subquery()
+    )
+    reported = (
+        select(Incident.member_id, func.count().label("n"))
+        .where(Incident.created_at >= month.starts_at, Incident.created_at < month.ends_at)
+        .group_by(Incident.member_id)
+        .subquery()
+    )
+    claimed = (
+        select(Incident.term_id, func.sum(CostLine.amount_yen).label("yen"))
+        .join(CostLine, CostLine.incident_id == Incident.id)
+        .where(CostLine.created_at < month.ends_at)
+        .group_by(Incident.term_id)
+        .subquery()
+    )
+    paid_in_month = (
+        select(Incident.member_id, func.sum(Payment.amount_yen).label("yen"))
+        .join(Incident, Incident.id == Payment.incident_id)
+        .where(Payment.paid_on >= month.first, Payment.paid_on <= month.last)
+        .group_by(Incident.member_id)
+        .subquery()
+    )
+    paid_to_date = (
+        select(Payment.term_id, func.sum(Payment.amount_yen).label("yen"))
+        .where(Payment.paid_on <= month.last)
+        .group_by(Payment.term_id)
+        .subquery()
+    )
+    owed = owed_by_term(month)
+    runs_at_month_end = period.c.period_end >= month.last
+    stmt = (
+        select(
+            period.c.member_id,
+            Member.name.label("member_name"),
+            Member.corporate_number,
+            period.c.period_start,
+            period.c.period_end,
+            func.coalesce(insured.c.n, 0).label("suppliers_insured"),
+            func.coalesce(reported.c.n, 0).label("incidents_reported"),
+            func.coalesce(claimed.c.yen, 0).label("claimed_yen"),
+            func.coalesce(paid_in_month.c.yen, 0).label("paid_in_month"),
+            func.coalesce(paid_to_date.c.yen, 0).label("aggregate_paid"),
+            func.coalesce(owed.c.owed, 0).label("owed"),
+            runs_at_month_end.label("runs_at_month_end"),
+        )
+        .join(Member, Member.id == period.c.member_id)
+        .outerjoin(insured, insured.c.member_id == period.c.member_id)
+        .outerjoin(reported, reported.c.member_id == period.c.member_id)
+        .outerjoin(claimed, claimed.c.term_id == period.c.term_id)
+        .outerjoin(paid_in_month, paid_in_month.c.member_id == period.c.member_id)
+        .outerjoin(paid_to_date, paid_to_date.c.term_id == period.c.term_id)
+        .outerjoin(owed, owed.c.term_id == period.c.term_id)
+        .order_by(period.c.member_id)
+    )
+    rows = [_row(r) for r in session.execute(stmt)]
+    totals = {key: sum(r[key] for r in rows) for key in TOTALLED}
+    totals["members"] = len(rows)
+    return {"month": month.first.strftime("%Y-%m"), "rows": rows, "totals": totals}
+
+
+def _row(r: Any) -> dict[str, Any]:
+    aggregate_paid = int(r.aggregate_paid)
+    return {
+        "member_id": r.member_id,
+        "member_name": r.member_name,
+        "corporate_number": r.corporate_number,
+        "period_start": r.period_start,
+        "period_end": r.period_end,
+        # insured on the month's last day: registered then, and the coverage period runs then
+        "suppliers_insured": int(r.suppliers_insured) if r.runs_at_month_end else 0,
+        "incidents_reported": int(r.incidents_reported),
+        "claimed_yen": int(r.claimed_yen),
+        "paid_in_month": int(r.paid_in_month),
+        "aggregate_paid": aggregate_paid,
+        "outstanding_yen": max(int(r.owed) - aggregate_paid, 0),
+    }
