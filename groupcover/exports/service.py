@@ -182,10 +182,8 @@ def csv_chunks(header: list[str], rows: Iterator[Any]) -> Iterator[bytes]:
     yield codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
     buffer.seek(0)
     buffer.truncate()
-    count = 0
-    for row in rows:
+    for count, row in enumerate(rows, start=1):
         writer.writerow([cell(v) for v in row])
-        count += 1
         if count % BATCH == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)

@@ -124,9 +124,7 @@ def _check_header(names: list[str], columns: tuple[str, ...], required: tuple[st
         )
     missing = [c for c in required if c not in seen]
     if missing:
-        raise CsvFileError(
-            f"missing column(s) {', '.join(missing)}", rule="header", row=1
-        )
+        raise CsvFileError(f"missing column(s) {', '.join(missing)}", rule="header", row=1)
 
 
 def formula_safe(value: str) -> str:

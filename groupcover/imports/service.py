@@ -8,6 +8,7 @@ already stored is ``unchanged``, so importing the same file twice creates nothin
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import unicodedata
@@ -189,10 +190,8 @@ class _Importer:
         raw = {c: (row.cells.get(c) or "").strip() for c in self.columns}
         for c in self.dates:
             raw[c] = date_cell(raw[c])
-        try:
+        with contextlib.suppress(_RowFailed):
             self.check_values(row, raw)
-        except _RowFailed:
-            pass
 
     def check_values(self, row: Row, raw: dict[str, str]) -> None:
         raise NotImplementedError
@@ -386,15 +385,18 @@ class _Terms(_Importer):
         ordered = sorted(members)
         for start in range(0, len(ordered), _CHUNK):
             for t in self.session.execute(
-                select(Term.id, Term.member_id, Term.start_date, Term.end_date, Term.last_day)
-                .where(Term.member_id.in_(ordered[start : start + _CHUNK]))
+                select(
+                    Term.id, Term.member_id, Term.start_date, Term.end_date, Term.last_day
+                ).where(Term.member_id.in_(ordered[start : start + _CHUNK]))
             ):
                 self.terms[t.member_id].append(TermRule(*t))
         self.file_rows: dict[int, int] = {}  # provisional negative id → row number
 
     def check_values(self, row: Row, raw: dict[str, str]) -> None:
         member_id = self._member(row, raw["member"])
-        values = self._load_schema(row, {"start_date": raw["start_date"], "end_date": raw["end_date"]})
+        values = self._load_schema(
+            row, {"start_date": raw["start_date"], "end_date": raw["end_date"]}
+        )
         if member_id is None:
             return
         start, end = values["start_date"], values["end_date"]
@@ -431,7 +433,13 @@ class _Terms(_Importer):
 
         now = clock.now()
         rows = [
-            {**values, "last_day": None, "cancelled_at": None, "aggregate_paid": 0, "created_at": now}
+            {
+                **values,
+                "last_day": None,
+                "cancelled_at": None,
+                "aggregate_paid": 0,
+                "created_at": now,
+            }
             for values in self.new
         ]
         ids = self._insert(Term.__table__, rows, progress)
@@ -482,7 +490,8 @@ class _Suppliers(_Terms):
     def check_values(self, row: Row, raw: dict[str, str]) -> None:
         member_id = self._member(row, raw["member"])
         values = self._load_schema(
-            row, {"domain": raw["domain"], "name": raw["name"], "registered_on": raw["registered_on"]}
+            row,
+            {"domain": raw["domain"], "name": raw["name"], "registered_on": raw["registered_on"]},
         )
         try:
             domain = suppliers_service.parse_domain(values["domain"])

@@ -37,7 +37,9 @@ class BordereauView(MethodView):
         auth.require_admin()
         session = db.session()
         year, month = map(int, query["month"].split("-"))
-        report = service.bordereau(session, service.Month.of(year, month, get_program(session).timezone))
+        report = service.bordereau(
+            session, service.Month.of(year, month, get_program(session).timezone)
+        )
         if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":
             rows = ([row[c] for c in service.COLUMNS] for row in report["rows"])
             return csv_response(

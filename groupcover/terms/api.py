@@ -4,8 +4,8 @@ from flask.views import MethodView
 
 from groupcover import auth, db
 from groupcover.members.service import get_member
-from groupcover.terms import service
 from groupcover.program.service import program_today
+from groupcover.terms import service
 from groupcover.terms.schemas import (
     CancelSchema,
     ExpiringQuerySchema,
@@ -72,5 +72,7 @@ class ExpiringView(MethodView):
         auth.require_admin()
         session = db.session()
         today = program_today(session)
-        rows = paginate_rows(session, service.expiring_query(today, query["within"]), pagination_parameters)
+        rows = paginate_rows(
+            session, service.expiring_query(today, query["within"]), pagination_parameters
+        )
         return [service.expiring_row(term, name, today) for term, name in rows]

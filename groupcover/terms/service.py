@@ -86,9 +86,7 @@ def create_term(session: Session, member_id: int, start_date: date, end_date: da
     """Give a member a subscription term; both days inclusive, no overlap with its others."""
     check_term_dates(start_date, end_date)
     lock_member(session, member_id)
-    check_no_overlap(
-        Span(start_date, end_date), [t.rule for t in member_terms(session, member_id)]
-    )
+    check_no_overlap(Span(start_date, end_date), [t.rule for t in member_terms(session, member_id)])
     term = Term(member_id=member_id, start_date=start_date, end_date=end_date)
     session.add(term)
     session.flush()

@@ -28,14 +28,14 @@ def rows_of(response) -> list[dict[str, str]]:
 
 
 def test_members_export_is_excel_friendly_and_reads_back_unchanged(client, admin):
-    f.member(client, admin, name="=HYPERLINK(\"x\")", corporate_number="8700110005901")
+    f.member(client, admin, name='=HYPERLINK("x")', corporate_number="8700110005901")
     f.member(client, admin, name="株式会社 改行\n二行目", vendor_account_id="acct-b")
     r = client.get("/api/v1/exports/members.csv", headers=admin)
     assert r.status_code == 200
     assert r.mimetype == "text/csv"
     assert r.headers["Content-Disposition"].startswith('attachment; filename="groupcover-members-')
     rows = rows_of(r)
-    assert [row["name"] for row in rows] == ["'=HYPERLINK(\"x\")", "株式会社 改行\n二行目"]
+    assert [row["name"] for row in rows] == ['\'=HYPERLINK("x")', "株式会社 改行\n二行目"]
     assert rows[0]["corporate_number"] == "8700110005901"
     assert rows[1]["has_vendor_credential"] == "false"
     assert "vendor_credential" not in rows[0]
@@ -84,7 +84,12 @@ def test_exports_stream_more_rows_than_one_chunk(client, admin):
     body = "member,domain,name,registered_on\r\n" + "".join(
         f"acct-a,s{i}.example.jp,S{i},2026-04-01\r\n" for i in range(4500)
     )
-    assert client.post("/api/v1/imports/suppliers", data=body.encode(), headers={**admin, **CSV}).status_code == 200
+    assert (
+        client.post(
+            "/api/v1/imports/suppliers", data=body.encode(), headers={**admin, **CSV}
+        ).status_code
+        == 200
+    )
     r = client.get("/api/v1/exports/registrations.csv", headers=admin)
     assert r.is_streamed
     rows = rows_of(r)

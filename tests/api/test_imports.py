@@ -153,15 +153,15 @@ def test_terms_refer_to_members_three_ways(client, admin):
 def test_term_rows_break_the_api_rules(client, admin):
     m = f.insured_member(client, admin, "2026-04-01", "2027-03-31", vendor_account_id="acct-a")
     body = (
-        "member,start_date,end_date\r\n"
-        "acct-a,2027-03-31,2028-03-30\r\n"  # shares the old term's last day
-        "acct-a,2027-04-01,2028-03-31\r\n"  # the renewal: fine
-        "acct-a,2028-03-31,2029-03-30\r\n"  # shares a day with the row above
-        "acct-a,2030-04-01,2030-03-31\r\n"  # ends before it starts
-        "nobody,2026-04-01,2027-03-31\r\n"
-        "#999999,2026-04-01,2027-03-31\r\n"
-        "acct-a,2031-02-30,2031-03-31\r\n"  # no such day
-    ).encode()
+        b"member,start_date,end_date\r\n"
+        b"acct-a,2027-03-31,2028-03-30\r\n"  # shares the old term's last day
+        b"acct-a,2027-04-01,2028-03-31\r\n"  # the renewal: fine
+        b"acct-a,2028-03-31,2029-03-30\r\n"  # shares a day with the row above
+        b"acct-a,2030-04-01,2030-03-31\r\n"  # ends before it starts
+        b"nobody,2026-04-01,2027-03-31\r\n"
+        b"#999999,2026-04-01,2027-03-31\r\n"
+        b"acct-a,2031-02-30,2031-03-31\r\n"  # no such day
+    )
     r = post(client, admin, "terms", body)
     assert r.status_code == 422
     got = [(e["row"], e["column"], e["rule"]) for e in r.get_json()["errors"]]
@@ -188,7 +188,12 @@ def test_a_one_day_term_is_fine(client, admin):
 def test_an_ambiguous_corporate_number_asks_for_the_id(client, admin):
     f.member(client, admin, corporate_number=SAKURA)
     f.member(client, admin, corporate_number=SAKURA)
-    r = post(client, admin, "terms", f"member,start_date,end_date\n{SAKURA},2026-04-01,2027-03-31\n".encode())
+    r = post(
+        client,
+        admin,
+        "terms",
+        f"member,start_date,end_date\n{SAKURA},2026-04-01,2027-03-31\n".encode(),
+    )
     assert r.status_code == 422
     assert r.get_json()["errors"][0]["rule"] == "member_ambiguous"
 
@@ -233,13 +238,13 @@ def test_supplier_rows_break_the_api_rules(client, admin):
     m = f.member(client, admin, vendor_account_id="acct-a")
     f.registration(client, admin, m["id"], "active.example.jp", "2026-04-01")
     body = (
-        "member,domain,name,registered_on\r\n"
-        "acct-a,active.example.jp,Active,2026-06-01\r\n"
-        "acct-a,not a domain,Bad,2026-06-01\r\n"
-        "acct-a,twice.example.jp,Twice,2026-06-01\r\n"
-        "acct-a,https://twice.example.jp,Twice again,2026-07-01\r\n"
-        "acct-a,noname.example.jp,,2026-06-01\r\n"
-    ).encode()
+        b"member,domain,name,registered_on\r\n"
+        b"acct-a,active.example.jp,Active,2026-06-01\r\n"
+        b"acct-a,not a domain,Bad,2026-06-01\r\n"
+        b"acct-a,twice.example.jp,Twice,2026-06-01\r\n"
+        b"acct-a,https://twice.example.jp,Twice again,2026-07-01\r\n"
+        b"acct-a,noname.example.jp,,2026-06-01\r\n"
+    )
     r = post(client, admin, "suppliers", body)
     assert r.status_code == 422
     got = [(e["row"], e["column"], e["rule"]) for e in r.get_json()["errors"]]
