@@ -6,7 +6,7 @@ from flask import request
 from flask.views import MethodView
 
 from groupcover import auth, db
-from groupcover.exports.api import csv_response
+from groupcover.exports.api import CSV_CONTENT, csv_response
 from groupcover.exports.service import csv_chunks
 from groupcover.program.service import get_program
 from groupcover.reports import service
@@ -25,11 +25,13 @@ blp = Blueprint(
 class BordereauView(MethodView):
     @blp.arguments(BordereauQuerySchema, location="query")
     @blp.response(200, BordereauSchema)
-    @blp.alt_response(
-        200,
-        success=True,
-        content_type="text/csv",
-        description="with Accept: text/csv, the same rows as CSV (UTF-8 with BOM)",
+    @blp.doc(
+        responses={
+            200: {
+                "description": "JSON; with `Accept: text/csv` the same rows as CSV (UTF-8, BOM)",
+                "content": {"text/csv": CSV_CONTENT},
+            }
+        }
     )
     @blp.alt_response(403, description="administrators only")
     def get(self, query):
