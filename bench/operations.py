@@ -148,7 +148,9 @@ def main() -> None:
                 total += seconds
             figures["import_s"] = round(total, 2)
             started = time.perf_counter()
-            again = client.post("/api/v1/imports/suppliers", data=data["suppliers"], headers=headers)
+            again = client.post(
+                "/api/v1/imports/suppliers", data=data["suppliers"], headers=headers
+            )
             figures["reimport_suppliers_s"] = round(time.perf_counter() - started, 2)
             assert again.get_json()["created"] == 0, again.get_json()
 
