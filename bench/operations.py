@@ -84,8 +84,20 @@ def export_child(url: str, token: str) -> None:
         lines += chunk.count(b"\r\n")
     response.close()
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     print(json.dumps({"bytes": size, "rows": lines - 1, "seconds": seconds, "peak_mb": peak_mb}))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM, not ``ru_maxrss``: Linux carries the
+    latter across ``execve``, so a child would report its parent's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def throwaway_database(base: str | None, tmp: str) -> tuple[str, callable]:

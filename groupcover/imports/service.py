@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
 from groupcover import audit, clock, db
@@ -175,6 +175,7 @@ class _Importer:
         self.errors: list[RowError] = []
         self.new: list[dict[str, Any]] = []
         self.unchanged = 0
+        self._memo: dict[str, dict[str, Any]] = defaultdict(dict)
 
     @property
     def accepted(self) -> tuple[str, ...]:
@@ -199,17 +200,44 @@ class _Importer:
     def write(self, progress: Progress) -> list[int]:
         raise NotImplementedError
 
-    def _load_schema(self, row: Row, values: dict[str, Any]) -> dict[str, Any]:
-        """The API's schema: the same lengths, formats and required fields."""
-        present = {k: v for k, v in values.items() if v not in ("", None)}
-        try:
-            return self.schema.load(present)
-        except ValidationError as exc:
-            for column, messages in exc.normalized_messages().items():
+    def _load_schema(self, row: Row, values: dict[str, str]) -> dict[str, Any]:
+        """The API schema's own fields: the same types, lengths, formats and required fields.
+
+        Field by field rather than ``schema.load`` (a third of the cost per row); a date
+        column's few distinct values are parsed once each.
+        """
+        loaded: dict[str, Any] = {}
+        failed = False
+        for column, value in values.items():
+            field_ = self.schema.fields[column]
+            if value == "":
+                if field_.required:
+                    self._error(row, column, "required", f"{column}: a value is required")
+                    failed = True
+                loaded[column] = None
+                continue
+            memo = self._memo.get(column) if column in self.dates else None
+            try:
+                if memo is not None and value in memo:
+                    result = memo[value]
+                    if isinstance(result, ValidationError):
+                        raise result
+                else:
+                    result = field_.deserialize(value, column, values)
+                    if memo is not None:
+                        memo[value] = result
+            except ValidationError as exc:
+                if memo is not None:
+                    memo[value] = exc
+                messages = exc.messages
                 text = messages[0] if isinstance(messages, list) else str(messages)
-                rule = "required" if column not in present else "schema"
-                self._error(row, column, rule, f"{column}: {text}")
-            raise _RowFailed from exc
+                self._error(row, column, "schema", f"{column}: {text}")
+                failed = True
+                continue
+            loaded[column] = result
+        if failed:
+            raise _RowFailed
+        return loaded
 
     def _rule(self, row: Row, exc: DomainError, message: str | None = None) -> None:
         self._error(row, exc.field, exc.rule, message or exc.message)
@@ -218,14 +246,37 @@ class _Importer:
     def _error(self, row: Row, column: str | None, rule: str, message: str) -> None:
         self.errors.append(RowError(row.number, column, rule, message))
 
-    def _insert(self, table: Any, rows: list[dict[str, Any]], progress: Progress) -> list[int]:
-        """Bulk INSERT (SQLAlchemy's insertmanyvalues), returning the new ids."""
+    def _insert(
+        self,
+        table: Any,
+        rows: list[dict[str, Any]],
+        progress: Progress,
+        same: dict[str, Any] | None = None,
+    ) -> list[int]:
+        """Bulk INSERT, returning the new ids: PostgreSQL batches rows with RETURNING
+        (insertmanyvalues); SQLite would then insert row by row, so there it is one
+        ``executemany`` and the ids are read after it (the writer holds the database alone
+        under ``BEGIN IMMEDIATE``, and new rowids follow the largest). ``same`` holds the
+        values every row shares, bound once."""
+        postgres = db.is_postgres(self.session)
         ids: list[int] = []
-        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        stmt = insert(table).values(**(same or {}))
+        if postgres:
+            stmt = stmt.returning(table.c.id, sort_by_parameter_order=True)
+        else:
+            before = self.session.execute(select(func.max(table.c.id))).scalar() or 0
         for start in range(0, len(rows), _CHUNK):
             chunk = rows[start : start + _CHUNK]
-            ids.extend(self.session.execute(stmt, chunk).scalars())
+            result = self.session.execute(stmt, chunk)
+            if postgres:
+                ids.extend(result.scalars())
             progress.advance(len(chunk))
+        if not postgres:
+            ids = list(
+                self.session.execute(
+                    select(table.c.id).where(table.c.id > before).order_by(table.c.id)
+                ).scalars()
+            )
         return ids
 
 
@@ -240,6 +291,7 @@ class _MemberRefs:
         self.ids: set[int] = set()
         self.by_account: dict[str, int] = {}
         self.by_number: dict[str, list[int]] = defaultdict(list)
+        self._seen: dict[str, int | RuleViolation] = {}
         for member_id, account, number in session.execute(
             select(Member.id, Member.vendor_account_id, Member.corporate_number)
         ):
@@ -251,6 +303,17 @@ class _MemberRefs:
 
     def resolve(self, ref: str) -> int:
         """The member id; ``RuleViolation`` (field ``member``) when none or several match."""
+        found = self._seen.get(ref)
+        if found is None:
+            try:
+                found = self._seen[ref] = self._resolve(ref)
+            except RuleViolation as exc:
+                found = self._seen[ref] = exc
+        if isinstance(found, RuleViolation):
+            raise found
+        return found
+
+    def _resolve(self, ref: str) -> int:
         text = unicodedata.normalize("NFKC", ref).strip()
         if not text:
             raise RuleViolation("member: a member is required", field="member", rule="required")
@@ -355,8 +418,9 @@ class _Members(_Importer):
 
     def write(self, progress: Progress) -> list[int]:
         now = clock.now()
-        rows = [{**values, "created_at": now, "updated_at": now} for values in self.new]
-        return self._insert(Member.__table__, rows, progress)
+        return self._insert(
+            Member.__table__, self.new, progress, {"created_at": now, "updated_at": now}
+        )
 
 
 class _Terms(_Importer):
@@ -431,18 +495,8 @@ class _Terms(_Importer):
     def write(self, progress: Progress) -> list[int]:
         from groupcover.notices.service import notify_new_terms
 
-        now = clock.now()
-        rows = [
-            {
-                **values,
-                "last_day": None,
-                "cancelled_at": None,
-                "aggregate_paid": 0,
-                "created_at": now,
-            }
-            for values in self.new
-        ]
-        ids = self._insert(Term.__table__, rows, progress)
+        same = {"last_day": None, "cancelled_at": None, "aggregate_paid": 0}
+        ids = self._insert(Term.__table__, self.new, progress, {**same, "created_at": clock.now()})
         notify_new_terms(
             self.session, [(v["member_id"], v["end_date"]) for v in self.new], self.today
         )
@@ -524,18 +578,13 @@ class _Suppliers(_Terms):
 
     def write(self, progress: Progress) -> list[int]:
         now = clock.now()
-        rows = [
-            {
-                **values,
-                "vendor_supplier_id": None,
-                "deregistered_on": None,
-                "source": "manual",
-                "created_at": now,
-                "updated_at": now,
-            }
-            for values in self.new
-        ]
-        return self._insert(Registration.__table__, rows, progress)
+        same = {"vendor_supplier_id": None, "deregistered_on": None, "source": "manual"}
+        return self._insert(
+            Registration.__table__,
+            self.new,
+            progress,
+            {**same, "created_at": now, "updated_at": now},
+        )
 
 
 _IMPORTERS: dict[str, type[_Importer]] = {

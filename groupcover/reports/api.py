@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import jsonify, request
 from flask.views import MethodView
 
 from groupcover import auth, db
@@ -47,4 +47,4 @@ class BordereauView(MethodView):
             return csv_response(
                 csv_chunks(list(service.COLUMNS), rows), f"bordereau-{report['month']}.csv"
             )
-        return report
+        return jsonify(report)  # already plain JSON values: 10,000 rows skip a schema dump

@@ -163,25 +163,38 @@ def bordereau(session: Session, month: Month) -> dict[str, Any]:
         .outerjoin(owed, owed.c.term_id == period.c.term_id)
         .order_by(period.c.member_id)
     )
-    rows = [_row(r) for r in session.execute(stmt)]
+    rows = [_row(*r) for r in session.execute(stmt).tuples()]
     totals = {key: sum(r[key] for r in rows) for key in TOTALLED}
     totals["members"] = len(rows)
     return {"month": month.first.strftime("%Y-%m"), "rows": rows, "totals": totals}
 
 
-def _row(r: Any) -> dict[str, Any]:
-    aggregate_paid = int(r.aggregate_paid)
+def _row(
+    member_id: int,
+    member_name: str,
+    corporate_number: str | None,
+    period_start: date,
+    period_end: date,
+    insured: int,
+    reported: int,
+    claimed: int,
+    paid_in_month: int,
+    aggregate_paid: int,
+    owed: int,
+    runs_at_month_end: bool,
+) -> dict[str, Any]:
+    """One member's row as JSON-ready values (ISO dates, whole yen)."""
     return {
-        "member_id": r.member_id,
-        "member_name": r.member_name,
-        "corporate_number": r.corporate_number,
-        "period_start": r.period_start,
-        "period_end": r.period_end,
+        "member_id": member_id,
+        "member_name": member_name,
+        "corporate_number": corporate_number,
+        "period_start": period_start.isoformat(),
+        "period_end": period_end.isoformat(),
         # insured on the month's last day: registered then, and the coverage period runs then
-        "suppliers_insured": int(r.suppliers_insured) if r.runs_at_month_end else 0,
-        "incidents_reported": int(r.incidents_reported),
-        "claimed_yen": int(r.claimed_yen),
-        "paid_in_month": int(r.paid_in_month),
-        "aggregate_paid": aggregate_paid,
-        "outstanding_yen": max(int(r.owed) - aggregate_paid, 0),
+        "suppliers_insured": int(insured) if runs_at_month_end else 0,
+        "incidents_reported": int(reported),
+        "claimed_yen": int(claimed),
+        "paid_in_month": int(paid_in_month),
+        "aggregate_paid": int(aggregate_paid),
+        "outstanding_yen": max(int(owed) - int(aggregate_paid), 0),
     }
