@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlmodel import Session
 
 from groupcover import audit, clock, db
@@ -247,37 +247,23 @@ class _Importer:
         self.errors.append(RowError(row.number, column, rule, message))
 
     def _insert(
-        self,
-        table: Any,
-        rows: list[dict[str, Any]],
-        progress: Progress,
-        same: dict[str, Any] | None = None,
+        self, table: Any, rows: list[dict[str, Any]], progress: Progress, same: dict[str, Any]
     ) -> list[int]:
-        """Bulk INSERT, returning the new ids: PostgreSQL batches rows with RETURNING
-        (insertmanyvalues); SQLite would then insert row by row, so there it is one
-        ``executemany`` and the ids are read after it (the writer holds the database alone
-        under ``BEGIN IMMEDIATE``, and new rowids follow the largest). ``same`` holds the
-        values every row shares, bound once."""
-        postgres = db.is_postgres(self.session)
-        ids: list[int] = []
-        stmt = insert(table).values(**(same or {}))
-        if postgres:
-            stmt = stmt.returning(table.c.id, sort_by_parameter_order=True)
-        else:
-            before = self.session.execute(select(func.max(table.c.id))).scalar() or 0
+        """Bulk INSERT with the driver's ``executemany`` (psycopg's pipeline, sqlite3's loop in
+        C), then the new ids in one query. ``same`` holds what every row shares, bound once;
+        its ``created_at`` instant tells this import's rows apart. (RETURNING would make
+        SQLAlchemy build statements of 1,000 rows, which psycopg re-parses slowly, and would
+        make SQLite insert row by row.)"""
+        stmt = insert(table).values(**same)
         for start in range(0, len(rows), _CHUNK):
             chunk = rows[start : start + _CHUNK]
-            result = self.session.execute(stmt, chunk)
-            if postgres:
-                ids.extend(result.scalars())
+            self.session.execute(stmt, chunk)
             progress.advance(len(chunk))
-        if not postgres:
-            ids = list(
-                self.session.execute(
-                    select(table.c.id).where(table.c.id > before).order_by(table.c.id)
-                ).scalars()
-            )
-        return ids
+        return list(
+            self.session.execute(
+                select(table.c.id).where(table.c.created_at == same["created_at"])
+            ).scalars()
+        )
 
 
 class _RowFailed(Exception):
