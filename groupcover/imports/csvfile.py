@@ -97,11 +97,12 @@ def read_rows(text: str, columns: tuple[str, ...], required: tuple[str, ...]) ->
             raise CsvFileError("the file is empty: a header row is needed", rule="header", row=1)
         names = [h.strip().lower() for h in header]
         _check_header(names, columns, required)
+        width = len(names)
         for number, record in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in record):
+            if not "".join(record).strip():
                 continue
-            cells = dict(zip(names, record, strict=False))
-            yield Row(number, cells, [c for c in record[len(names) :] if c.strip()])
+            extra = [c for c in record[width:] if c.strip()] if len(record) > width else []
+            yield Row(number, dict(zip(names, record, strict=False)), extra)
     except csv.Error as exc:
         raise CsvFileError(
             f"line {reader.line_num}: {exc}", rule="csv_syntax", row=reader.line_num
