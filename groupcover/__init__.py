@@ -36,6 +36,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _blueprints() -> list:
     from groupcover.audit.api import blp as audit_blp
     from groupcover.coverage.api import blp as coverage_blp
+    from groupcover.coverage_terms.api import blp as coverage_terms_blp
     from groupcover.exports.api import blp as exports_blp
     from groupcover.imports.api import blp as imports_blp
     from groupcover.incidents.api import blp as incidents_blp
@@ -55,6 +56,7 @@ def _blueprints() -> list:
         terms_blp,
         suppliers_blp,
         coverage_blp,
+        coverage_terms_blp,
         tokens_blp,
         audit_blp,
         incidents_blp,

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, String, Table, case, cast, func, literal, select
 from sqlalchemy.sql import ColumnElement, Select
 
+from groupcover import db
 from groupcover.imports.csvfile import formula_safe
 from groupcover.incidents.models import Incident
 from groupcover.members.models import Member
@@ -41,7 +42,7 @@ def _present(table: Table, names: tuple[str, ...]) -> list[ColumnElement]:
 
 
 def _members(_today: date) -> Select:
-    m = Member.__table__
+    m = db.table(Member)
     return select(
         m.c.id,
         m.c.name,
@@ -61,7 +62,7 @@ def _member_ref(column: Any) -> ColumnElement:
 
 
 def _terms(today: date) -> Select:
-    t = Term.__table__
+    t = db.table(Term)
     period_end = func.coalesce(t.c.last_day, t.c.end_date)
     state = case(
         (t.c.start_date > today, "upcoming"), (period_end < today, "ended"), else_="running"
@@ -83,7 +84,7 @@ def _terms(today: date) -> Select:
 
 
 def _registrations(today: date) -> Select:
-    r = Registration.__table__
+    r = db.table(Registration)
     state = case(
         (r.c.registered_on > today, "upcoming"),
         (r.c.deregistered_on < today, "ended"),
@@ -106,7 +107,7 @@ def _registrations(today: date) -> Select:
 
 
 def _notices(_today: date) -> Select:
-    n = Notice.__table__
+    n = db.table(Notice)
     names = (
         "id",
         "kind",
@@ -126,7 +127,7 @@ def _notices(_today: date) -> Select:
 
 
 def _incidents(_today: date) -> Select:
-    i = Incident.__table__
+    i = db.table(Incident)
     names = (
         "id",
         "member_id",

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError
 from sqlalchemy import insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from groupcover import audit, clock, db
 from groupcover.errors import Conflict, DomainError, RuleViolation
@@ -279,7 +279,7 @@ class _MemberRefs:
         self.by_number: dict[str, list[int]] = defaultdict(list)
         self._seen: dict[str, int | RuleViolation] = {}
         for member_id, account, number in session.execute(
-            select(Member.id, Member.vendor_account_id, Member.corporate_number)
+            select(col(Member.id), col(Member.vendor_account_id), col(Member.corporate_number))
         ):
             self.ids.add(member_id)
             if account is not None:
@@ -333,9 +333,9 @@ class _MemberRefs:
         ordered = sorted(member_ids)
         for start in range(0, len(ordered), _CHUNK):
             session.execute(
-                select(Member.id)
-                .where(Member.id.in_(ordered[start : start + _CHUNK]))
-                .order_by(Member.id)
+                select(col(Member.id))
+                .where(col(Member.id).in_(ordered[start : start + _CHUNK]))
+                .order_by(col(Member.id))
                 .with_for_update()
             ).all()
 
@@ -351,11 +351,22 @@ def _resolved_members(refs: _MemberRefs, rows: list[Row]) -> set[int]:
 
 
 class _Members(_Importer):
-    columns = ("name", "contact_email", "contact_name", "vendor_account_id", "corporate_number")
-    required = ("name", "contact_email")
-    exported = ("id", "has_vendor_credential", "created_at", "updated_at")
-    entity = "member"
-    schema = MemberSchema()
+    columns: ClassVar[tuple[str, ...]] = (
+        "name",
+        "contact_email",
+        "contact_name",
+        "vendor_account_id",
+        "corporate_number",
+    )
+    required: ClassVar[tuple[str, ...]] = ("name", "contact_email")
+    exported: ClassVar[tuple[str, ...]] = (
+        "id",
+        "has_vendor_credential",
+        "created_at",
+        "updated_at",
+    )
+    entity: ClassVar[str] = "member"
+    schema: ClassVar[Schema] = MemberSchema()
 
     def load(self, rows: list[Row]) -> None:
         self.by_account: dict[str, int] = {}
@@ -405,14 +416,14 @@ class _Members(_Importer):
     def write(self, progress: Progress) -> list[int]:
         now = clock.now()
         return self._insert(
-            Member.__table__, self.new, progress, {"created_at": now, "updated_at": now}
+            db.table(Member), self.new, progress, {"created_at": now, "updated_at": now}
         )
 
 
 class _Terms(_Importer):
-    columns = ("member", "start_date", "end_date")
-    required = columns
-    exported = (
+    columns: ClassVar[tuple[str, ...]] = ("member", "start_date", "end_date")
+    required: ClassVar[tuple[str, ...]] = columns
+    exported: ClassVar[tuple[str, ...]] = (
         "id",
         "member_id",
         "last_day",
@@ -423,9 +434,9 @@ class _Terms(_Importer):
         "aggregate_paid",
         "created_at",
     )
-    entity = "term"
-    schema = TermSchema(only=("start_date", "end_date"))
-    dates = ("start_date", "end_date")
+    entity: ClassVar[str] = "term"
+    schema: ClassVar[Schema] = TermSchema(only=("start_date", "end_date"))
+    dates: ClassVar[tuple[str, ...]] = ("start_date", "end_date")
 
     def load(self, rows: list[Row]) -> None:
         self.refs = _MemberRefs(self.session)
@@ -436,8 +447,12 @@ class _Terms(_Importer):
         for start in range(0, len(ordered), _CHUNK):
             for t in self.session.execute(
                 select(
-                    Term.id, Term.member_id, Term.start_date, Term.end_date, Term.last_day
-                ).where(Term.member_id.in_(ordered[start : start + _CHUNK]))
+                    col(Term.id),
+                    col(Term.member_id),
+                    col(Term.start_date),
+                    col(Term.end_date),
+                    col(Term.last_day),
+                ).where(col(Term.member_id).in_(ordered[start : start + _CHUNK]))
             ):
                 self.terms[t.member_id].append(TermRule(*t))
         self.file_rows: dict[int, int] = {}  # provisional negative id → row number
@@ -482,7 +497,7 @@ class _Terms(_Importer):
         from groupcover.notices.service import notify_new_terms
 
         same = {"last_day": None, "cancelled_at": None, "aggregate_paid": 0}
-        ids = self._insert(Term.__table__, self.new, progress, {**same, "created_at": clock.now()})
+        ids = self._insert(db.table(Term), self.new, progress, {**same, "created_at": clock.now()})
         notify_new_terms(
             self.session, [(v["member_id"], v["end_date"]) for v in self.new], self.today
         )
@@ -490,9 +505,9 @@ class _Terms(_Importer):
 
 
 class _Suppliers(_Terms):
-    columns = ("member", "domain", "name", "registered_on")
-    required = columns
-    exported = (
+    columns: ClassVar[tuple[str, ...]] = ("member", "domain", "name", "registered_on")
+    required: ClassVar[tuple[str, ...]] = columns
+    exported: ClassVar[tuple[str, ...]] = (
         "id",
         "member_id",
         "vendor_supplier_id",
@@ -502,9 +517,9 @@ class _Suppliers(_Terms):
         "created_at",
         "updated_at",
     )
-    entity = "registration"
-    schema = RegistrationSchema(only=("domain", "name", "registered_on"))
-    dates = ("registered_on",)
+    entity: ClassVar[str] = "registration"
+    schema: ClassVar[Schema] = RegistrationSchema(only=("domain", "name", "registered_on"))
+    dates: ClassVar[tuple[str, ...]] = ("registered_on",)
 
     def load(self, rows: list[Row]) -> None:
         self.refs = _MemberRefs(self.session)
@@ -515,12 +530,12 @@ class _Suppliers(_Terms):
         for start in range(0, len(ordered), _CHUNK):
             for r in self.session.execute(
                 select(
-                    Registration.id,
-                    Registration.member_id,
-                    Registration.domain,
-                    Registration.registered_on,
-                    Registration.deregistered_on,
-                ).where(Registration.member_id.in_(ordered[start : start + _CHUNK]))
+                    col(Registration.id),
+                    col(Registration.member_id),
+                    col(Registration.domain),
+                    col(Registration.registered_on),
+                    col(Registration.deregistered_on),
+                ).where(col(Registration.member_id).in_(ordered[start : start + _CHUNK]))
             ):
                 self.spans[(r.member_id, r.domain)].append(
                     (r.id, Span(r.registered_on, r.deregistered_on))
@@ -566,7 +581,7 @@ class _Suppliers(_Terms):
         now = clock.now()
         same = {"vendor_supplier_id": None, "deregistered_on": None, "source": "manual"}
         return self._insert(
-            Registration.__table__,
+            db.table(Registration),
             self.new,
             progress,
             {**same, "created_at": now, "updated_at": now},

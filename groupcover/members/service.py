@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from groupcover import audit, clock, crypto
-from groupcover.errors import Conflict, NotFound, RuleViolation
+from groupcover.errors import InvalidCorporateNumber, NotFound, VendorAccountTaken
 from groupcover.members.models import Member
 from groupcover.rules.corporate_number import is_valid_corporate_number
 
@@ -24,22 +24,18 @@ def get_member(session: Session, member_id: int) -> Member:
 
 
 def list_members_query(name: str | None = None, vendor_account_id: str | None = None) -> Select:
-    stmt = select(Member).order_by(Member.id)
+    stmt = select(Member).order_by(col(Member.id))
     if name:
         stmt = stmt.where(func.lower(Member.name).contains(name.lower()))
     if vendor_account_id:
-        stmt = stmt.where(Member.vendor_account_id == vendor_account_id)
+        stmt = stmt.where(col(Member.vendor_account_id) == vendor_account_id)
     return stmt
 
 
 def check_corporate_number(number: str | None) -> None:
     """法人番号: 13 digits whose first digit is the check digit."""
     if number is not None and not is_valid_corporate_number(number):
-        raise RuleViolation(
-            "corporate_number must be 13 digits whose first digit is the check digit",
-            field="corporate_number",
-            rule="corporate_number_check_digit",
-        )
+        raise InvalidCorporateNumber()
 
 
 def check_vendor_account_free(
@@ -47,12 +43,7 @@ def check_vendor_account_free(
 ) -> None:
     """``vendor_account_id`` is unique: ``holder`` is the member that already has it, if any."""
     if account is not None and holder is not None and holder != member_id:
-        raise Conflict(
-            f"vendor_account_id {account!r} belongs to another member",
-            field="vendor_account_id",
-            rule="vendor_account_id_unique",
-            member_id=holder,
-        )
+        raise VendorAccountTaken(account, holder)
 
 
 def _validate(session: Session, values: dict[str, Any], member_id: int | None = None) -> None:
@@ -60,7 +51,7 @@ def _validate(session: Session, values: dict[str, Any], member_id: int | None = 
     account = values.get("vendor_account_id")
     if account is not None:
         holder = session.execute(
-            select(Member.id).where(Member.vendor_account_id == account)
+            select(col(Member.id)).where(col(Member.vendor_account_id) == account)
         ).scalar_one_or_none()
         check_vendor_account_free(account, holder, member_id)
 

@@ -19,6 +19,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.sql import Subquery
 from sqlmodel import Session
 
+from groupcover import db
 from groupcover.incidents.models import CostLine, Incident, Payment
 from groupcover.members.models import Member
 from groupcover.suppliers.models import Registration
@@ -68,6 +69,14 @@ class Month:
         )
 
 
+T = db.table(Term)
+R = db.table(Registration)
+INC = db.table(Incident)
+CL = db.table(CostLine)
+P = db.table(Payment)
+M = db.table(Member)
+
+
 def owed_by_term(month: Month) -> Subquery:
     """What the insurer owes per coverage period (term) at the month's end, before payments.
 
@@ -76,65 +85,65 @@ def owed_by_term(month: Month) -> Subquery:
     month's end) on the covered incidents of the term.
     """
     return (
-        select(Incident.term_id.label("term_id"), func.sum(CostLine.amount_yen).label("owed"))
-        .join(CostLine, CostLine.incident_id == Incident.id)
-        .where(Incident.term_id.is_not(None), CostLine.created_at < month.ends_at)
-        .group_by(Incident.term_id)
+        select(INC.c.term_id.label("term_id"), func.sum(CL.c.amount_yen).label("owed"))
+        .join(CostLine, CL.c.incident_id == INC.c.id)
+        .where(INC.c.term_id.is_not(None), CL.c.created_at < month.ends_at)
+        .group_by(INC.c.term_id)
         .subquery()
     )
 
 
 def bordereau(session: Session, month: Month) -> dict[str, Any]:
     """``{month, rows, totals}`` for every member with coverage in ``month``."""
-    period_end = func.coalesce(Term.last_day, Term.end_date)
+    period_end = func.coalesce(T.c.last_day, T.c.end_date)
     ranked = (
         select(
-            Term.id.label("term_id"),
-            Term.member_id,
-            Term.start_date.label("period_start"),
+            T.c.id.label("term_id"),
+            T.c.member_id,
+            T.c.start_date.label("period_start"),
             period_end.label("period_end"),
             func.row_number()
-            .over(partition_by=Term.member_id, order_by=Term.start_date.desc())
+            .over(partition_by=T.c.member_id, order_by=T.c.start_date.desc())
             .label("rank"),
         )
-        .where(Term.start_date <= month.last, period_end >= month.first)
+        .where(T.c.start_date <= month.last, period_end >= month.first)
         .subquery()
     )
     period = select(ranked).where(ranked.c.rank == 1).subquery()
 
     insured = (
-        select(Registration.member_id, func.count().label("n"))
+        select(R.c.member_id, func.count().label("n"))
         .where(
-            Registration.registered_on <= month.last,
-            or_(Registration.deregistered_on.is_(None), Registration.deregistered_on >= month.last),
+            R.c.registered_on <= month.last,
+            or_(R.c.deregistered_on.is_(None), R.c.deregistered_on >= month.last),
         )
-        .group_by(Registration.member_id)
+        .group_by(R.c.member_id)
         .subquery()
     )
     reported = (
-        select(Incident.member_id, func.count().label("n"))
-        .where(Incident.created_at >= month.starts_at, Incident.created_at < month.ends_at)
-        .group_by(Incident.member_id)
+        select(INC.c.member_id, func.count().label("n"))
+        .where(INC.c.created_at >= month.starts_at, INC.c.created_at < month.ends_at)
+        .group_by(INC.c.member_id)
         .subquery()
     )
     claimed = (
-        select(Incident.term_id, func.sum(CostLine.amount_yen).label("yen"))
-        .join(CostLine, CostLine.incident_id == Incident.id)
-        .where(CostLine.created_at < month.ends_at)
-        .group_by(Incident.term_id)
+        select(INC.c.term_id, func.sum(CL.c.amount_yen).label("yen"))
+        .join(CostLine, CL.c.incident_id == INC.c.id)
+        .where(CL.c.created_at < month.ends_at)
+        .group_by(INC.c.term_id)
         .subquery()
     )
     paid_in_month = (
-        select(Incident.member_id, func.sum(Payment.amount_yen).label("yen"))
-        .join(Incident, Incident.id == Payment.incident_id)
-        .where(Payment.paid_on >= month.first, Payment.paid_on <= month.last)
-        .group_by(Incident.member_id)
+        select(INC.c.member_id, func.sum(P.c.amount_yen).label("yen"))
+        .join(Incident, INC.c.id == P.c.incident_id)
+        .where(P.c.paid_on >= month.first, P.c.paid_on <= month.last)
+        .group_by(INC.c.member_id)
         .subquery()
     )
     paid_to_date = (
-        select(Payment.term_id, func.sum(Payment.amount_yen).label("yen"))
-        .where(Payment.paid_on <= month.last)
-        .group_by(Payment.term_id)
+        select(P.c.term_id, func.sum(P.c.amount_yen).label("yen"))
+        .where(P.c.paid_on <= month.last)
+        .group_by(P.c.term_id)
         .subquery()
     )
     owed = owed_by_term(month)
@@ -142,8 +151,8 @@ def bordereau(session: Session, month: Month) -> dict[str, Any]:
     stmt = (
         select(
             period.c.member_id,
-            Member.name.label("member_name"),
-            Member.corporate_number,
+            M.c.name.label("member_name"),
+            M.c.corporate_number,
             period.c.period_start,
             period.c.period_end,
             func.coalesce(insured.c.n, 0).label("suppliers_insured"),
@@ -154,7 +163,7 @@ def bordereau(session: Session, month: Month) -> dict[str, Any]:
             func.coalesce(owed.c.owed, 0).label("owed"),
             runs_at_month_end.label("runs_at_month_end"),
         )
-        .join(Member, Member.id == period.c.member_id)
+        .join(Member, M.c.id == period.c.member_id)
         .outerjoin(insured, insured.c.member_id == period.c.member_id)
         .outerjoin(reported, reported.c.member_id == period.c.member_id)
         .outerjoin(claimed, claimed.c.term_id == period.c.term_id)
