@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.sql import Subquery
+from sqlalchemy.sql.selectable import ScalarSelect
 from sqlmodel import Session
 
 from groupcover import db
@@ -77,24 +77,34 @@ P = db.table(Payment)
 M = db.table(Member)
 
 
-def owed_by_term(month: Month) -> Subquery:
-    """What the insurer owes per coverage period (term) at the month's end, before payments.
+def owed_by_term(month: Month, term_id: Any) -> ScalarSelect:
+    """What the insurer owes under coverage period (term) ``term_id`` at the month's end,
+    before payments.
 
     THE one place to update when approvals and deductions exist (issue 11): owed becomes
     approved − deductions. Until then it is what was claimed (cost lines entered by the
     month's end) on the covered incidents of the term.
     """
+    return _claimed(month, term_id)
+
+
+def _claimed(month: Month, term_id: Any) -> ScalarSelect:
     return (
-        select(INC.c.term_id.label("term_id"), func.sum(CL.c.amount_yen).label("owed"))
-        .join(CostLine, CL.c.incident_id == INC.c.id)
-        .where(INC.c.term_id.is_not(None), CL.c.created_at < month.ends_at)
-        .group_by(INC.c.term_id)
-        .subquery()
+        select(func.coalesce(func.sum(CL.c.amount_yen), 0))
+        .select_from(CL.join(INC, CL.c.incident_id == INC.c.id))
+        .where(INC.c.term_id == term_id, CL.c.created_at < month.ends_at)
+        .scalar_subquery()
     )
 
 
 def bordereau(session: Session, month: Month) -> dict[str, Any]:
-    """``{month, rows, totals}`` for every member with coverage in ``month``."""
+    """``{month, rows, totals}`` for every member with coverage in ``month``.
+
+    One statement: each member's latest coverage period touching the month (a window), and
+    each figure as a correlated subquery on an indexed column (member or term). Joins of
+    grouped subqueries would be planned as nested loops over freshly loaded tables whose
+    statistics say "one row" (10,000 × 10,000).
+    """
     period_end = func.coalesce(T.c.last_day, T.c.end_date)
     ranked = (
         select(
@@ -110,67 +120,58 @@ def bordereau(session: Session, month: Month) -> dict[str, Any]:
         .subquery()
     )
     period = select(ranked).where(ranked.c.rank == 1).subquery()
+    member_id, term_id = period.c.member_id, period.c.term_id
 
     insured = (
-        select(R.c.member_id, func.count().label("n"))
+        select(func.count())
         .where(
+            R.c.member_id == member_id,
             R.c.registered_on <= month.last,
             or_(R.c.deregistered_on.is_(None), R.c.deregistered_on >= month.last),
         )
-        .group_by(R.c.member_id)
-        .subquery()
+        .scalar_subquery()
     )
     reported = (
-        select(INC.c.member_id, func.count().label("n"))
-        .where(INC.c.created_at >= month.starts_at, INC.c.created_at < month.ends_at)
-        .group_by(INC.c.member_id)
-        .subquery()
-    )
-    claimed = (
-        select(INC.c.term_id, func.sum(CL.c.amount_yen).label("yen"))
-        .join(CostLine, CL.c.incident_id == INC.c.id)
-        .where(CL.c.created_at < month.ends_at)
-        .group_by(INC.c.term_id)
-        .subquery()
+        select(func.count())
+        .where(
+            INC.c.member_id == member_id,
+            INC.c.created_at >= month.starts_at,
+            INC.c.created_at < month.ends_at,
+        )
+        .scalar_subquery()
     )
     paid_in_month = (
-        select(INC.c.member_id, func.sum(P.c.amount_yen).label("yen"))
-        .join(Incident, INC.c.id == P.c.incident_id)
-        .where(P.c.paid_on >= month.first, P.c.paid_on <= month.last)
-        .group_by(INC.c.member_id)
-        .subquery()
+        select(func.coalesce(func.sum(P.c.amount_yen), 0))
+        .select_from(P.join(INC, INC.c.id == P.c.incident_id))
+        .where(
+            INC.c.member_id == member_id,
+            P.c.paid_on >= month.first,
+            P.c.paid_on <= month.last,
+        )
+        .scalar_subquery()
     )
     paid_to_date = (
-        select(P.c.term_id, func.sum(P.c.amount_yen).label("yen"))
-        .where(P.c.paid_on <= month.last)
-        .group_by(P.c.term_id)
-        .subquery()
+        select(func.coalesce(func.sum(P.c.amount_yen), 0))
+        .where(P.c.term_id == term_id, P.c.paid_on <= month.last)
+        .scalar_subquery()
     )
-    owed = owed_by_term(month)
-    runs_at_month_end = period.c.period_end >= month.last
     stmt = (
         select(
-            period.c.member_id,
-            M.c.name.label("member_name"),
+            member_id,
+            M.c.name,
             M.c.corporate_number,
             period.c.period_start,
             period.c.period_end,
-            func.coalesce(insured.c.n, 0).label("suppliers_insured"),
-            func.coalesce(reported.c.n, 0).label("incidents_reported"),
-            func.coalesce(claimed.c.yen, 0).label("claimed_yen"),
-            func.coalesce(paid_in_month.c.yen, 0).label("paid_in_month"),
-            func.coalesce(paid_to_date.c.yen, 0).label("aggregate_paid"),
-            func.coalesce(owed.c.owed, 0).label("owed"),
-            runs_at_month_end.label("runs_at_month_end"),
+            insured,
+            reported,
+            _claimed(month, term_id),
+            paid_in_month,
+            paid_to_date,
+            owed_by_term(month, term_id),
+            period.c.period_end >= month.last,
         )
-        .join(Member, M.c.id == period.c.member_id)
-        .outerjoin(insured, insured.c.member_id == period.c.member_id)
-        .outerjoin(reported, reported.c.member_id == period.c.member_id)
-        .outerjoin(claimed, claimed.c.term_id == period.c.term_id)
-        .outerjoin(paid_in_month, paid_in_month.c.member_id == period.c.member_id)
-        .outerjoin(paid_to_date, paid_to_date.c.term_id == period.c.term_id)
-        .outerjoin(owed, owed.c.term_id == period.c.term_id)
-        .order_by(period.c.member_id)
+        .join(M, M.c.id == member_id)
+        .order_by(member_id)
     )
     rows = [_row(*r) for r in session.execute(stmt).tuples()]
     totals = {key: sum(r[key] for r in rows) for key in TOTALLED}
