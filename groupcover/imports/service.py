@@ -176,6 +176,7 @@ class _Importer:
         self.new: list[dict[str, Any]] = []
         self.unchanged = 0
         self._memo: dict[str, dict[str, Any]] = defaultdict(dict)
+        self._dates_seen: dict[str, str] = {}  # a file has few distinct dates
 
     @property
     def accepted(self) -> tuple[str, ...]:
@@ -190,7 +191,8 @@ class _Importer:
             return
         raw = {c: (row.cells.get(c) or "").strip() for c in self.columns}
         for c in self.dates:
-            raw[c] = date_cell(raw[c])
+            seen = self._dates_seen
+            raw[c] = seen[raw[c]] if raw[c] in seen else seen.setdefault(raw[c], date_cell(raw[c]))
         with contextlib.suppress(_RowFailed):
             self.check_values(row, raw)
 
