@@ -38,13 +38,17 @@ def _blueprints() -> list:
     from groupcover.audit.api import blp as audit_blp
     from groupcover.coverage.api import blp as coverage_blp
     from groupcover.coverage_terms.api import blp as coverage_terms_blp
+    from groupcover.exports.api import blp as exports_blp
+    from groupcover.imports.api import blp as imports_blp
     from groupcover.incidents.api import blp as incidents_blp
     from groupcover.members.api import blp as members_blp
     from groupcover.notices.api import blp as notices_blp
     from groupcover.program.api import blp as program_blp
+    from groupcover.reports.api import blp as reports_blp
     from groupcover.suppliers.api import blp as suppliers_blp
     from groupcover.sync.api import blp as sync_blp
     from groupcover.terms.api import blp as terms_blp
+    from groupcover.terms.api import expiring_blp
     from groupcover.tokens.api import blp as tokens_blp
 
     return [
@@ -59,6 +63,10 @@ def _blueprints() -> list:
         incidents_blp,
         notices_blp,
         sync_blp,
+        imports_blp,
+        exports_blp,
+        reports_blp,
+        expiring_blp,
     ]
 
 

@@ -21,6 +21,9 @@ def register(app: Flask) -> None:
         verify_notices_command,
     ):
         app.cli.add_command(command)
+    from groupcover.imports.cli import import_command
+
+    app.cli.add_command(import_command)
     from groupcover.sync.cli import link_vendor_stub_command, sync_suppliers_command
 
     app.cli.add_command(sync_suppliers_command)

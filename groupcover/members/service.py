@@ -35,19 +35,30 @@ def list_members_query(name: str | None = None, vendor_account_id: str | None = 
     return stmt
 
 
-def _validate(session: Session, values: dict[str, Any], member_id: int | None = None) -> None:
-    number = values.get("corporate_number")
-    if number is not None:
-        number = values["corporate_number"] = normalize_corporate_number(number)
+def check_corporate_number(number: str | None) -> None:
+    """法人番号: 13 digits whose first digit is the check digit."""
     if number is not None and not is_valid_corporate_number(number):
         raise InvalidCorporateNumber()
+
+
+def check_vendor_account_free(
+    account: str | None, holder: int | None, member_id: int | None = None
+) -> None:
+    """``vendor_account_id`` is unique: ``holder`` is the member that already has it, if any."""
+    if account is not None and holder is not None and holder != member_id:
+        raise VendorAccountTaken(account, holder)
+
+
+def _validate(session: Session, values: dict[str, Any], member_id: int | None = None) -> None:
+    if values.get("corporate_number") is not None:
+        values["corporate_number"] = normalize_corporate_number(values["corporate_number"])
+    check_corporate_number(values.get("corporate_number"))
     account = values.get("vendor_account_id")
     if account is not None:
-        other = session.execute(
+        holder = session.execute(
             select(col(Member.id)).where(col(Member.vendor_account_id) == account)
         ).scalar_one_or_none()
-        if other is not None and other != member_id:
-            raise VendorAccountTaken(account, other)
+        check_vendor_account_free(account, holder, member_id)
 
 
 def create_member(session: Session, values: dict[str, Any]) -> Member:

@@ -130,6 +130,16 @@ ADMIN_ONLY = [
     ),
     ("POST", "/api/v1/incidents/{incident_id}/claim-complete", {"completed_on": ON}),
     ("POST", "/api/v1/incidents/{incident_id}/payments", {"amount_yen": 1000, "paid_on": ON}),
+    ("POST", "/api/v1/imports/members", b"name,contact_email\r\nCSV K.K.,csv@example.jp\r\n"),
+    ("POST", "/api/v1/imports/terms", b"member,start_date,end_date\r\n"),
+    ("POST", "/api/v1/imports/suppliers", b"member,domain,name,registered_on\r\n"),
+    ("GET", "/api/v1/exports/members.csv", None),
+    ("GET", "/api/v1/exports/terms.csv", None),
+    ("GET", "/api/v1/exports/registrations.csv", None),
+    ("GET", "/api/v1/exports/notices.csv", None),
+    ("GET", "/api/v1/exports/incidents.csv", None),
+    ("GET", "/api/v1/reports/bordereau?month=2026-06", None),
+    ("GET", "/api/v1/terms/expiring", None),
     ("GET", "/api/v1/sync-runs", None),
     ("GET", "/api/v1/sync-runs/{run_id}", None),
     ("POST", "/api/v1/sync-runs", {"mode": "incremental"}),
@@ -230,6 +240,15 @@ def world(client, admin, member_headers):
     return ids, member_headers(ids["a"]["member_id"])
 
 
+def _open(client, method, path, body, headers):
+    """JSON bodies as JSON; a bytes body is a CSV file (the imports)."""
+    if isinstance(body, bytes):
+        return client.open(
+            path, method=method, data=body, headers={**headers, "Content-Type": "text/csv"}
+        )
+    return client.open(path, method=method, json=body, headers=headers)
+
+
 def _delivered(session, notice_id: int) -> None:
     """As ``send-notices`` records an accepted letter: an attempt and a link of the chain."""
     attempt = NoticeAttempt(
@@ -313,7 +332,7 @@ def test_admin_gets_404_when_ids_belong_to_different_members(client, admin, worl
 def test_member_gets_403_for_admin_actions(client, admin, world, method, path, body, whose):
     ids, headers = world
     before = _audit_size(client, admin)
-    r = client.open(path.format(**ids[whose]), method=method, json=body, headers=headers)
+    r = _open(client, method, path.format(**ids[whose]), body, headers)
     assert r.status_code == 403, r.get_json()
     assert r.get_json()["rule"] == "admin_only"
     assert _audit_size(client, admin) == before
@@ -325,7 +344,7 @@ def test_member_gets_403_for_admin_actions(client, admin, world, method, path, b
 def test_admin_may_do_admin_actions(client, admin, world, method, path, body):
     """The 403s above are about the role: the same requests succeed for an administrator."""
     ids, _ = world
-    r = client.open(path.format(**ids["b"]), method=method, json=body, headers=admin)
+    r = _open(client, method, path.format(**ids["b"]), body, admin)
     assert r.status_code in {200, 201, 202, 204}, r.get_json()
 
 
