@@ -10,7 +10,14 @@ from groupcover.tokens import service as tokens_service
 
 
 def register(app: Flask) -> None:
-    for command in (migrate_command, seed_demo_command, create_token_command, send_notices_command):
+    for command in (
+        migrate_command,
+        seed_demo_command,
+        create_token_command,
+        send_notices_command,
+        create_user_command,
+        sign_in_link_command,
+    ):
         app.cli.add_command(command)
     from groupcover.sync.cli import link_vendor_stub_command, sync_suppliers_command
 
@@ -75,3 +82,41 @@ def send_notices_command() -> None:
     )
     if not report.ok:
         raise SystemExit(1)
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(auth.ROLES), required=True)
+@click.option("--member", "member_id", type=int, help="member company id (role member)")
+def create_user_command(email: str, name: str, role: str, member_id: int | None) -> None:
+    """Create a person who signs in to the console (no mail: see sign-in-link)."""
+    from groupcover.errors import DomainError
+    from groupcover.users import service as users
+
+    try:
+        with db.transaction() as session:
+            user = users.create_user(
+                session, email=email, name=name, role=role, member_id=member_id
+            )
+            user_id = user.id
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"user {user_id} created ({role})")
+
+
+@click.command("sign-in-link")
+@click.option("--email", required=True)
+def sign_in_link_command(email: str) -> None:
+    """Print a one-time console sign-in URL as the last line."""
+    from groupcover.console.views.signin import link_url
+    from groupcover.users import service as users
+
+    with db.transaction() as session:
+        user = users.find_by_email(session, email)
+        if user is None or not user.active:
+            raise click.ClickException(f"no active user with email {email!r}")
+        plain = users.issue_link(session, user, current_app.config["SIGN_IN_LINK_MINUTES"])
+    minutes = current_app.config["SIGN_IN_LINK_MINUTES"]
+    click.echo(f"sign-in link for {user.name} (works once, for {minutes} minutes):")
+    click.echo(link_url(plain))

@@ -7,7 +7,9 @@ environment variables, then the overrides a caller (a test) passes. Validated on
 from __future__ import annotations
 
 import os
+import secrets
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,6 +18,7 @@ from cryptography.fernet import Fernet
 from flask import Flask
 
 EXAMPLE_ENCRYPTION_KEY = "change-me-to-a-fernet-key-generated-with-cryptography"
+EXAMPLE_SECRET_KEY = "change-me-to-a-long-random-string"
 
 DEFAULTS: dict[str, Any] = {
     "ENV": "development",
@@ -46,6 +49,14 @@ DEFAULTS: dict[str, Any] = {
     "LOG_LEVEL": "INFO",
     "DB_POOL_SIZE": 5,
     "TOKEN_CACHE_SECONDS": 5,
+    "SECRET_KEY": None,  # signs console sessions; generated under instance/ outside production
+    "CONSOLE_BASE_URL": "http://127.0.0.1:8000",
+    "SIGN_IN_LINK_MINUTES": 15,
+    "SIGN_IN_THROTTLE_PER_EMAIL": 5,
+    "SIGN_IN_THROTTLE_PER_ADDRESS": 20,
+    "SIGN_IN_THROTTLE_MINUTES": 15,
+    "SESSION_IDLE_MINUTES": 120,
+    "SESSION_MAX_HOURS": 12,
 }
 
 
@@ -99,6 +110,7 @@ def _validate(app: Flask) -> None:
         raise ConfigError("TOKEN_CACHE_SECONDS must be a whole number (0 turns the cache off)")
     cfg["TOKEN_CACHE_SECONDS"] = int(cfg["TOKEN_CACHE_SECONDS"])
     cfg["ENCRYPTION_KEY"] = _encryption_key(app, production)
+    _console(app, production)
 
 
 def _encryption_key(app: Flask, production: bool) -> str:
@@ -122,3 +134,52 @@ def _encryption_key(app: Flask, production: bool) -> str:
             "ENCRYPTION_KEY is not a valid Fernet key (32 url-safe base64 bytes)"
         ) from exc
     return key
+
+
+_CONSOLE_NUMBERS = (
+    "SIGN_IN_LINK_MINUTES",
+    "SIGN_IN_THROTTLE_PER_EMAIL",
+    "SIGN_IN_THROTTLE_PER_ADDRESS",
+    "SIGN_IN_THROTTLE_MINUTES",
+    "SESSION_IDLE_MINUTES",
+    "SESSION_MAX_HOURS",
+)
+
+
+def _console(app: Flask, production: bool) -> None:
+    """The console's settings: the session key, its base URL, link and session lifetimes."""
+    cfg = app.config
+    for key in _CONSOLE_NUMBERS:
+        if not str(cfg[key]).isdigit() or int(cfg[key]) < 1:
+            raise ConfigError(f"{key} must be a whole number of at least 1")
+        cfg[key] = int(cfg[key])
+    base = str(cfg["CONSOLE_BASE_URL"] or "").rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        raise ConfigError("CONSOLE_BASE_URL must be an http:// or https:// URL")
+    cfg["CONSOLE_BASE_URL"] = base
+    cfg["SECRET_KEY"] = _secret_key(app, production)
+    cfg["SESSION_COOKIE_HTTPONLY"] = True
+    cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+    cfg["SESSION_COOKIE_SECURE"] = production
+    cfg["SESSION_COOKIE_NAME"] = "groupcover_session"
+    cfg["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=cfg["SESSION_MAX_HOURS"])
+    cfg.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
+
+
+def _secret_key(app: Flask, production: bool) -> str:
+    """The key that signs console sessions; outside production generated once under instance/."""
+    key = app.config["SECRET_KEY"]
+    if key == EXAMPLE_SECRET_KEY:
+        raise ConfigError("SECRET_KEY is the example value: generate a real key")
+    if not key:
+        if production:
+            raise ConfigError("SECRET_KEY must be set in production")
+        key_file = Path(app.instance_path) / "secret.key"
+        if not key_file.exists():
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        key = key_file.read_text().strip()
+    if production and len(str(key)) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+    return str(key)

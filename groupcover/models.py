@@ -11,6 +11,7 @@ from groupcover.suppliers.models import Registration
 from groupcover.sync.models import SyncAccountResult, SyncRun
 from groupcover.terms.models import Term
 from groupcover.tokens.models import ApiToken
+from groupcover.users.models import SignInLink, SignInRequest, User
 
 __all__ = [
     "ApiToken",
@@ -24,7 +25,10 @@ __all__ = [
     "Payment",
     "Program",
     "Registration",
+    "SignInLink",
+    "SignInRequest",
     "SyncAccountResult",
     "SyncRun",
     "Term",
+    "User",
 ]

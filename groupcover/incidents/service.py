@@ -385,3 +385,20 @@ def record_payment(
     )
     left = limit_rules.payment_headroom(limits, incident.paid_yen, term.aggregate_paid)
     return PaymentResult(payment, left.per_incident_remaining, left.aggregate_remaining)
+
+
+def open_incidents_query(visible_member_id: int | None = None) -> Select:
+    """Incidents whose claim is not complete yet (the ones someone is still working on)."""
+    stmt = select(Incident).where(Incident.completed_on.is_(None)).order_by(Incident.id.desc())
+    if visible_member_id is not None:
+        stmt = stmt.where(Incident.member_id == visible_member_id)
+    return stmt
+
+
+def term_payments(session: Session, term_id: int) -> list[Payment]:
+    """Every payment counted against one coverage period (term), oldest first."""
+    return list(
+        session.execute(
+            select(Payment).where(Payment.term_id == term_id).order_by(Payment.paid_on, Payment.id)
+        ).scalars()
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import Select, func, select
 from sqlmodel import Session
@@ -103,3 +103,20 @@ def cancel_term(session: Session, member_id: int, term_id: int, last_day: date) 
     session.flush()
     audit.record(session, "term.cancel", "term", term.id, before=before, after=audit.snapshot(term))
     return term
+
+
+def ending_without_renewal_query(today: date, within_days: int) -> Select:
+    """Terms whose coverage ends within ``within_days`` of ``today`` with no later term of the
+    same member: the renewals to chase (oldest end first)."""
+    ends = func.coalesce(Term.last_day, Term.end_date)
+    following = Term.__table__.alias("following")
+    return (
+        select(Term)
+        .where(ends >= today, ends <= today + timedelta(days=within_days))
+        .where(
+            ~select(following.c.id)
+            .where(following.c.member_id == Term.member_id, following.c.start_date > ends)
+            .exists()
+        )
+        .order_by(ends, Term.id)
+    )

@@ -114,6 +114,9 @@ ADMIN_ONLY = [
     ("GET", "/api/v1/sync-runs", None),
     ("GET", "/api/v1/sync-runs/{run_id}", None),
     ("POST", "/api/v1/sync-runs", {"mode": "incremental"}),
+    ("GET", "/api/v1/users", None),
+    ("POST", "/api/v1/users", {"email": "x@intruder.jp", "name": "X", "role": "admin"}),
+    ("PATCH", "/api/v1/users/{user_id}", {"active": False}),
 ]
 
 # Any token; the answer is limited to what the token may see.
@@ -153,12 +156,24 @@ def world(client, admin, member_headers):
             headers=admin,
         )
         assert incident.status_code == 201, incident.get_json()
+        user = client.post(
+            "/api/v1/users",
+            json={
+                "email": f"{key}@m{m['id']}.example.jp",
+                "name": key,
+                "role": "member",
+                "member_id": m["id"],
+            },
+            headers=admin,
+        )
+        assert user.status_code == 201, user.get_json()
         ids[key] = {
             "member_id": m["id"],
             "term_id": m["term"]["id"],
             "registration_id": reg["id"],
             "token_id": token.get_json()["id"],
             "incident_id": incident.get_json()["id"],
+            "user_id": user.get_json()["id"],
         }
     with db.transaction() as session:  # a coverage change: one notice per member (issue 5)
         notice_service.publish(
