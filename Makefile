@@ -11,7 +11,7 @@ SEED_DEMO ?= 1
 DEV    ?= 0
 PYTEST_ARGS ?= -n auto
 
-.PHONY: install run migrate seed test lint format bench clean vendor-stub demo-sync
+.PHONY: install run migrate seed test lint format bench clean vendor-stub demo-sync translations
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,13 @@ format: install
 
 bench: install
 	@ls bench/*.py | sed 's/^/run by hand: $(BIN)\/python /'
+
+# Console catalogues (committed, .mo included, so a fresh clone needs no build step):
+# extract the strings, merge them into ja/en, compile.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o groupcover/translations/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel update -i groupcover/translations/messages.pot -d groupcover/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d groupcover/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

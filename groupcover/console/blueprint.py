@@ -3,14 +3,13 @@ the CSRF check on POST, and the signed-in user (idle and absolute session lifeti
 
 from __future__ import annotations
 
-import time
 from functools import wraps
 from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 
-from groupcover import db
+from groupcover import clock, db
 from groupcover.errors import DomainError
 from groupcover.users import service as users
 
@@ -47,7 +46,7 @@ def _load_user() -> None:
     user_id = session.get("user_id")
     if user_id is None:
         return
-    now = int(time.time())
+    now = int(clock.now().timestamp())
     cfg = current_app.config
     too_idle = now - session.get("seen_at", 0) > cfg["SESSION_IDLE_MINUTES"] * 60
     too_old = now - session.get("signed_in_at", 0) > cfg["SESSION_MAX_HOURS"] * 3600
@@ -65,7 +64,7 @@ def sign_in(user_id: int) -> None:
     """Start a fresh session for ``user_id`` (the language is kept)."""
     lang = session.get("lang")
     session.clear()
-    now = int(time.time())
+    now = int(clock.now().timestamp())
     session.update(user_id=user_id, signed_in_at=now, seen_at=now)
     if lang:
         session["lang"] = lang

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -33,14 +34,27 @@ def throttle() -> users.Throttle:
     )
 
 
-def mail_link(user_name: str, email: str, plain: str, next_path: str | None = None) -> bool:
-    """Mail a sign-in link through the SMTP settings the notice letters use."""
+def mail_link(
+    user_name: str, email: str, plain: str, next_path: str | None = None, *, wait: bool = True
+) -> bool:
+    """Mail a sign-in link through the SMTP settings the notice letters use.
+
+    ``wait=False`` sends from a thread: the sign-in page then answers as fast for a known
+    email as for an unknown one (no timing tells them apart)."""
     cfg = current_app.config
     program = get_program(db.session())
     subject, body = mail.sign_in_message(
         user_name, link_url(plain, next_path), cfg["SIGN_IN_LINK_MINUTES"], program.name
     )
-    return mail.send_mail(smtp_settings(cfg), email, subject, body)
+    settings = smtp_settings(cfg)
+    if wait:
+        return mail.send_mail(settings, email, subject, body)
+    thread = threading.Thread(
+        target=mail.send_mail, args=(settings, email, subject, body), daemon=True
+    )
+    current_app.extensions["groupcover.mail_thread"] = thread
+    thread.start()
+    return True
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -80,7 +94,13 @@ def sign_in():
         else:
             if found is not None:
                 user, plain = found
-                mail_link(user.name, user.email, plain, _safe_next(request.args.get("next")))
+                mail_link(
+                    user.name,
+                    user.email,
+                    plain,
+                    _safe_next(request.args.get("next")),
+                    wait=False,
+                )
             sent = True  # the same answer whether the email is known or not
     elif form.is_submitted():
         status = 422
