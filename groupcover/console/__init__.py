@@ -7,7 +7,7 @@ every POST carries the form's CSRF token (a POST without it is a 400 and writes 
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
@@ -18,7 +18,11 @@ babel = Babel()
 
 def select_locale() -> str:
     """The session's language (set by ``?lang=``), Japanese by default."""
-    lang = session.get("lang") if has_request_context() else None
+    if not has_request_context():
+        return "ja"
+    lang = request.args.get("lang")
+    if lang not in LANGUAGES:
+        lang = session.get("lang")
     return lang if lang in LANGUAGES else "ja"
 
 

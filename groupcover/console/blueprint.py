@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import refresh
 from flask_wtf.csrf import CSRFError
 
 from groupcover import clock, db
@@ -35,6 +36,7 @@ def _before() -> Any:
     lang = request.args.get("lang")
     if lang in LANGUAGES:
         session["lang"] = lang
+    refresh()  # the locale is cached per app context, which tests share across requests
     if request.method == "POST":
         csrf.protect()
     _load_user()
