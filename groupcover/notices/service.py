@@ -122,6 +122,7 @@ def preview(session: Session, change: Change, today: date) -> dict[str, Any]:
             _as_version(change),
             None,
             change.override_reason if late else None,
+            today,
         )
     return {
         "today": today,
@@ -328,7 +329,11 @@ def letters_for(session: Session, rows: list[tuple[Notice, Member]]) -> list[Let
                 new,
             )
         old, new = versions[notice.coverage_terms_id]
-        letters.append(_render(program, member, old, new, notice.id, late_reason(notice, new)))
+        letters.append(
+            _render(
+                program, member, old, new, notice.id, late_reason(notice, new), notice.created_on
+            )
+        )
     return letters
 
 
@@ -346,6 +351,7 @@ def _render(
     new: CoverageTerms,
     notice_id: int | None,
     reason: str | None,
+    issued_on: date | None = None,
 ) -> Letter:
     return render_letter(
         LetterValues(
@@ -362,5 +368,6 @@ def _render(
             summary_en=new.summary_en,
             effective_date=new.effective_date,
             override_reason=reason,
+            issued_on=issued_on,
         )
     )
