@@ -30,6 +30,11 @@ seed: migrate
 run: migrate
 ifeq ($(SEED_DEMO),1)
 	$(FLASK) seed-demo
+	@echo "Console, as the demo administrator (link works once, for SIGN_IN_LINK_MINUTES):"
+	@$(FLASK) sign-in-link --email admin@demo.example.jp | tail -1
+	@echo "Console, as the demo member user (Sakura Manufacturing):"
+	@$(FLASK) sign-in-link --email risk@sakura.example.jp | tail -1
+	@echo "New links later: $(FLASK) sign-in-link --email admin@demo.example.jp"
 endif
 	@echo "Create a token:  $(FLASK) create-token --role admin --name you"
 	@echo "Swagger UI:      http://$(HOST):$(PORT)/api/docs"

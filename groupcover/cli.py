@@ -37,11 +37,13 @@ def migrate_command() -> None:
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """Create the demo program: members, terms, suppliers (idempotent)."""
-    from groupcover.demo import seed_demo
+    from groupcover.demo import seed_demo, seed_demo_users
 
     with db.transaction() as session:
         added = seed_demo(session)
+        emails = seed_demo_users(session)
     click.echo(f"demo program ready ({added} member(s) added)")
+    click.echo("console users: " + ", ".join(emails))
 
 
 @click.command("create-token")

@@ -79,3 +79,17 @@ def test_cli_create_user_and_sign_in_link(app, client, admin):
     assert runner.invoke(args=["sign-in-link", "--email", "none@example.jp"]).exit_code != 0
     r = runner.invoke(args=["create-user", "--email", "x@y.jp", "--name", "X", "--role", "member"])
     assert r.exit_code != 0
+
+
+def test_seed_demo_creates_the_demo_users_once(app, client, admin):
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        r = runner.invoke(args=["seed-demo"])
+        assert r.exit_code == 0, r.output
+    users = client.get("/api/v1/users", headers=admin).get_json()
+    assert sorted((u["role"], u["email"]) for u in users) == [
+        ("admin", "admin@demo.example.jp"),
+        ("member", "risk@sakura.example.jp"),
+    ]
+    r = runner.invoke(args=["sign-in-link", "--email", "risk@sakura.example.jp"])
+    assert r.output.strip().splitlines()[-1].startswith("http://127.0.0.1:8000/sign-in/sl_")
