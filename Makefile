@@ -11,7 +11,7 @@ SEED_DEMO ?= 1
 DEV    ?= 0
 PYTEST_ARGS ?= -n auto
 
-.PHONY: install run migrate seed test lint format bench clean vendor-stub demo-sync translations
+.PHONY: install run migrate seed test lint format bench clean vendor-stub demo-sync translations screenshots
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,10 @@ translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o groupcover/translations/messages.pot --no-location --omit-header .
 	$(BIN)/pybabel update -i groupcover/translations/messages.pot -d groupcover/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d groupcover/translations
+
+# The README's console screenshots (chromium, chromium-driver and fonts-noto-cjk installed)
+screenshots: install
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
