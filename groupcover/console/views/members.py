@@ -85,7 +85,7 @@ def _member_context(member_id: int, **forms: Any) -> dict[str, Any]:
     coverage = member_coverage(session, member_id, on)
     payments = incidents.term_payments(session, coverage["term_id"]) if coverage["term_id"] else []
     regs = page_of(
-        session, suppliers.registrations_query(member_id), size=50, param="suppliers_page"
+        session, suppliers.registrations_query(member_id), size=25, param="suppliers_page"
     )
     member_notices = list(
         session.execute(notices.list_query(today, member_id=member_id).limit(50)).scalars()
