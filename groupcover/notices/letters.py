@@ -8,6 +8,7 @@ Flask application context (with one, the link to the notice uses ``CONSOLE_BASE_
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import Any
 
 from flask import current_app, has_app_context
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -105,6 +106,16 @@ def notice_url(notice_id: int | None) -> str:
         else DEFAULT_CONSOLE_BASE_URL
     )
     return base.rstrip("/") + NOTICE_PATH.format(id="{id}" if notice_id is None else notice_id)
+
+
+def render_kind(kind: str, context: dict[str, Any]) -> Letter:
+    """Render a letter other than a coverage change from ``notices/<kind>_subject.txt`` and
+    ``notices/<kind>_body.txt`` (Japanese first, then English) with ``context``: the program,
+    the member, ``send_by``, ``created_on`` and the notice's own context."""
+    env = _environment()
+    subject = env.get_template(f"notices/{kind}_subject.txt").render(context)
+    body = env.get_template(f"notices/{kind}_body.txt").render(context)
+    return Letter(subject=" ".join(subject.split()), body=body)
 
 
 def render_letter(values: LetterValues) -> Letter:
