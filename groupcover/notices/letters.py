@@ -2,7 +2,8 @@
 
 Rendered from ``groupcover/templates/notices/`` with a plain Jinja2 environment loaded from the
 package, so the ``send-notices`` job, the API and the preview render the same letter without a
-Flask application context (with one, the link to the notice uses ``CONSOLE_BASE_URL``). ``render_letter`` takes plain values and returns plain strings.
+Flask application context (with one, the link to the notice uses ``CONSOLE_BASE_URL``).
+``render_letter`` takes plain values and returns plain strings.
 """
 
 from dataclasses import dataclass

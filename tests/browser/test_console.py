@@ -185,7 +185,9 @@ def test_a_form_posted_without_its_csrf_token_is_refused(app, live, browser):
             {name: 'Forged K.K.', contact_email: 'f@forged.jp'})}).then(r => done(r.status));"""
     )
     assert status == 400
-    browser.execute_script("document.querySelectorAll('main input[name=csrf_token]').forEach(e => e.remove())")
+    browser.execute_script(
+        "document.querySelectorAll('main input[name=csrf_token]').forEach(e => e.remove())"
+    )
     page.fill("name", "Forged K.K.")
     page.fill("contact_email", "f@forged.jp")
     page.press("submit")
