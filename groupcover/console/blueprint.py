@@ -14,12 +14,7 @@ from groupcover import clock, db
 from groupcover.errors import DomainError
 from groupcover.users import service as users
 
-bp = Blueprint(
-    "console",
-    __name__,
-    static_folder="../static",
-    static_url_path="/static",
-)
+bp = Blueprint("console", __name__)  # assets: the app's own /static (groupcover/static)
 
 
 @bp.context_processor

@@ -173,3 +173,15 @@ def test_console_audit_entries_name_the_user(app, client, admin, sign_in):
     assert r.status_code == 303
     entries = client.get("/api/v1/audit?action=member.create", headers=admin).get_json()
     assert entries[0]["actor"].startswith("user:auditor#")
+
+
+def test_a_link_returns_to_the_page_asked_for_but_never_to_another_site(app, client):
+    new_user(app, "next@example.jp")
+    for target, landing in (
+        ("/console/notices", "/console/notices"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+    ):
+        r = app.test_client().get(link_for(app, "next@example.jp") + "?next=" + target)
+        assert r.location == landing, target

@@ -59,7 +59,7 @@ def mail_link(
 
 def _safe_next(target: str | None) -> str | None:
     """Only a path of this site (never another host) is a place to come back to."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return None
 
