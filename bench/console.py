@@ -36,7 +36,8 @@ def _prepare(url: str, members: int, registrations: int, seed: int):
     from cryptography.fernet import Fernet
 
     from groupcover import create_app, db
-    from groupcover.notices import service as notices
+    from groupcover.coverage_terms import flows as publication
+    from groupcover.coverage_terms import service as versions
     from groupcover.users import service as users
 
     _token, domains = build(url, members, registrations, seed)
@@ -50,9 +51,9 @@ def _prepare(url: str, members: int, registrations: int, seed: int):
     )
     with app.app_context(), db.transaction() as session:
         today = date(2025, 6, 1)
-        notices.publish(
+        publication.publish(
             session,
-            notices.Change(today + timedelta(days=70), 2_000_000, 8_000_000, "変更", "change"),
+            versions.Change(today + timedelta(days=70), 2_000_000, 8_000_000, "変更", "change"),
             today,
         )
         admin = users.create_user(

@@ -17,11 +17,12 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from groupcover import create_app, db
+from groupcover.coverage_terms import flows as publication
+from groupcover.coverage_terms import service as versions
 from groupcover.demo import seed_demo, seed_demo_users
 from groupcover.incidents import service as incidents
 from groupcover.members.models import Member
 from groupcover.migrate import upgrade
-from groupcover.notices import service as notices
 from groupcover.program.service import program_today
 from groupcover.rules.notice import earliest_effective_date
 from groupcover.users import service as users
@@ -34,9 +35,9 @@ def _demo_data(app) -> None:
         seed_demo(s)
         seed_demo_users(s)
         today = program_today(s)
-        notices.publish(
+        publication.publish(
             s,
-            notices.Change(
+            versions.Change(
                 earliest_effective_date(today),
                 3_000_000,
                 12_000_000,

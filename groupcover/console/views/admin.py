@@ -12,6 +12,8 @@ from groupcover.console.blueprint import admin_required, bp
 from groupcover.console.forms import ActionForm, CoverageChangeForm, UserForm
 from groupcover.console.messages import attach, sentence
 from groupcover.console.paging import count, page_of
+from groupcover.coverage_terms import flows as publication
+from groupcover.coverage_terms import service as versions
 from groupcover.errors import DomainError
 from groupcover.incidents import service as incidents
 from groupcover.members.models import Member
@@ -78,8 +80,8 @@ def dashboard():
     )
 
 
-def _change(form: CoverageChangeForm) -> notices.Change:
-    return notices.Change(
+def _change(form: CoverageChangeForm) -> versions.Change:
+    return versions.Change(
         effective_date=form.effective_date.data,
         per_incident_limit=form.per_incident_limit.data,
         aggregate_limit=form.aggregate_limit.data,
@@ -102,35 +104,29 @@ def coverage_terms():
         change = _change(form)
         try:
             if form.publish.data:
-                version, created = notices.publish(session, change, today)
+                _version, created = publication.publish(session, change, today)
                 flash(
                     _("Published. %(n)d notice(s) will be sent.", n=created),
                     "success",
                 )
                 return redirect(url_for("console.notices_list", status="pending"), 303)
-            preview = notices.preview(session, change, today)
+            preview = publication.preview(session, change, today)
         except DomainError as exc:
             attach(form, exc)
             status = exc.status
     elif form.is_submitted():
         status = 422
-    versions = list(session.execute(notices_versions()).scalars())
+    published = list(session.execute(versions.versions_query()).scalars())
     return (
         render_template(
             "console/coverage_terms.html",
             form=form,
             preview=preview,
             today=today,
-            versions=versions,
+            versions=published,
         ),
         status,
     )
-
-
-def notices_versions():
-    from groupcover.coverage.service import terms_versions_query
-
-    return terms_versions_query()
 
 
 @bp.route("/console/sync-runs", methods=["GET", "POST"])
