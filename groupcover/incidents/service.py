@@ -382,11 +382,15 @@ def record_payment(
     return PaymentResult(payment, left.per_incident_remaining, left.aggregate_remaining)
 
 
-def open_incidents_query(visible_member_id: int | None = None) -> Select:
+def open_incidents_query(visible_member_id: int | None = None) -> Select[tuple[Incident]]:
     """Incidents whose claim is not complete yet (the ones someone is still working on)."""
-    stmt = select(Incident).where(Incident.completed_on.is_(None)).order_by(Incident.id.desc())
+    stmt = (
+        select(Incident)
+        .where(col(Incident.completed_on).is_(None))
+        .order_by(col(Incident.id).desc())
+    )
     if visible_member_id is not None:
-        stmt = stmt.where(Incident.member_id == visible_member_id)
+        stmt = stmt.where(col(Incident.member_id) == visible_member_id)
     return stmt
 
 
@@ -394,6 +398,8 @@ def term_payments(session: Session, term_id: int) -> list[Payment]:
     """Every payment counted against one coverage period (term), oldest first."""
     return list(
         session.execute(
-            select(Payment).where(Payment.term_id == term_id).order_by(Payment.paid_on, Payment.id)
+            select(Payment)
+            .where(col(Payment.term_id) == term_id)
+            .order_by(col(Payment.paid_on), col(Payment.id))
         ).scalars()
     )

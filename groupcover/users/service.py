@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import Select, delete, func, or_, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from groupcover import audit, clock
 from groupcover.auth import ROLES, hash_token
@@ -86,22 +86,22 @@ def get_user(session: Session, user_id: int) -> User:
 
 def find_by_email(session: Session, email: str) -> User | None:
     return session.execute(
-        select(User).where(User.email == email.strip().lower())
+        select(User).where(col(User.email) == email.strip().lower())
     ).scalar_one_or_none()
 
 
 def users_query(
     q: str | None = None, member_id: int | None = None, active: bool | None = None
-) -> Select:
+) -> Select[tuple[User]]:
     """Users, oldest first, filtered by part of name or email, member company, active."""
-    stmt = select(User).order_by(User.id)
+    stmt = select(User).order_by(col(User.id))
     if q:
         needle = f"%{q.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(User.name).like(needle), User.email.like(needle)))
+        stmt = stmt.where(or_(func.lower(User.name).like(needle), col(User.email).like(needle)))
     if member_id is not None:
-        stmt = stmt.where(User.member_id == member_id)
+        stmt = stmt.where(col(User.member_id) == member_id)
     if active is not None:
-        stmt = stmt.where(User.active.is_(active))
+        stmt = stmt.where(col(User.active).is_(active))
     return stmt
 
 
@@ -172,7 +172,7 @@ def issue_link(session: Session, user: User, minutes: int) -> str:
 def redeem_link(session: Session, plain: str) -> User | None:
     """Spend a link: the active user it signs in, or None when unknown, used or expired."""
     now = clock.now()
-    table = SignInLink.__table__
+    table = SignInLink.__table__  # type: ignore[attr-defined]
     user_id = session.execute(
         update(table)
         .where(
@@ -201,16 +201,16 @@ def request_link(
     now = clock.now()
     since = now - throttle.window
     digest = email_digest(email)
-    session.execute(delete(SignInRequest).where(SignInRequest.at < now - timedelta(days=1)))
+    session.execute(delete(SignInRequest).where(col(SignInRequest.at) < now - timedelta(days=1)))
     by_email = session.execute(
         select(func.count())
         .select_from(SignInRequest)
-        .where(SignInRequest.email_hash == digest, SignInRequest.at > since)
+        .where(col(SignInRequest.email_hash) == digest, col(SignInRequest.at) > since)
     ).scalar_one()
     by_address = session.execute(
         select(func.count())
         .select_from(SignInRequest)
-        .where(SignInRequest.address == address[:64], SignInRequest.at > since)
+        .where(col(SignInRequest.address) == address[:64], col(SignInRequest.at) > since)
     ).scalar_one()
     if by_email >= throttle.per_email or by_address >= throttle.per_address:
         raise Throttled(
