@@ -30,6 +30,7 @@ from groupcover.members import service as members
 from groupcover.notices import service as notices
 from groupcover.program.service import program_today
 from groupcover.suppliers import service as suppliers
+from groupcover.terms import flows as term_flows
 from groupcover.terms import service as terms
 
 
@@ -110,7 +111,7 @@ def _member_context(member_id: int, **forms: Any) -> dict[str, Any]:
         "terms": terms.member_terms(session, member_id),
         "registrations": regs,
         "notices": member_notices,
-        "late": {n.id: notices.is_late(n, today) for n in member_notices},
+        "late": {n.id: n.late_on(today) for n in member_notices},
         "incidents": member_incidents,
         "cancel_form": CancelTermForm(formdata=None),
         "deregister_form": DeregisterForm(formdata=None, last_day=today),
@@ -141,7 +142,9 @@ def term_add(member_id: int):
     form = TermForm()
     if form.validate_on_submit():
         try:
-            terms.create_term(db.session(), member_id, form.start_date.data, form.end_date.data)
+            term_flows.create_term(
+                db.session(), member_id, form.start_date.data, form.end_date.data
+            )
         except DomainError as exc:
             attach(form, exc)
             return _failed(member_id, exc.status, term_form=form)

@@ -42,7 +42,7 @@ def notices_list():
         "console/notices/list.html",
         page=page,
         names=names,
-        late={n.id: notices.is_late(n, today) for n in page.items},
+        late={n.id: n.late_on(today) for n in page.items},
         args=request.args,
         form=SearchForm(formdata=None),
     )
@@ -73,6 +73,6 @@ def notice(notice_id: int):
         notice=notice,
         member=session.get(Member, notice.member_id),
         letter=letter,
-        late=notices.is_late(notice, today),
+        late=notice.late_on(today),
         form=form,
     )
