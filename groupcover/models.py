@@ -12,6 +12,7 @@ from groupcover.sync.models import SyncAccountResult, SyncRun
 from groupcover.terms.models import Term
 from groupcover.tokens.models import ApiToken
 from groupcover.users.models import SignInLink, SignInRequest, User
+from groupcover.worker import JobState
 
 __all__ = [
     "ApiToken",
@@ -19,6 +20,7 @@ __all__ = [
     "CostLine",
     "CoverageTerms",
     "Incident",
+    "JobState",
     "Lease",
     "Member",
     "Notice",

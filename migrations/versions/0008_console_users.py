@@ -1,7 +1,7 @@
 """Console users (issue 11): people, their one-time sign-in links and sign-in requests.
 
 Revision ID: 0008_console_users
-Revises: 0006_cancellation_inside_term
+Revises: 0013_sync_queue
 Create Date: 2026-11-25
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0008_console_users"
-down_revision = "0006_cancellation_inside_term"
+down_revision = "0013_sync_queue"
 branch_labels = None
 depends_on = None
 
