@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from groupcover.config import update_settings
 from tests import factories as f
 from tests.console.conftest import csrf_token
 
@@ -92,7 +93,7 @@ def test_a_member_cannot_post_admin_forms(app, sign_in, world, client, admin):
 
 def test_an_invitation_creates_the_user_and_mails_a_link(app, sign_in, smtp_server, world):
     mine, _theirs, _incident = world
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port)
+    update_settings(app, SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port)
     boss = sign_in("boss@example.jp")
     token = csrf_token(boss, "/console/users")
     r = boss.post(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
+from groupcover.config import update_settings
 from tests import factories as f
 from tests.console.conftest import csrf_token, new_user
 
 
 def test_the_sign_in_mail_carries_a_working_link(app, client, smtp_server):
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port)
+    update_settings(app, SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port)
     new_user(app, "mail@example.jp")
     token = csrf_token(client, "/sign-in")
     assert (

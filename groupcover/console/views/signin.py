@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from flask import current_app, g, redirect, render_template, request, url_for
 
-from groupcover import db
+from groupcover import config, db
 from groupcover.console.blueprint import bp, sign_out
 from groupcover.console.blueprint import sign_in as start_session
 from groupcover.console.forms import ActionForm, SignInForm
@@ -46,7 +46,7 @@ def mail_link(
     subject, body = mail.sign_in_message(
         user_name, link_url(plain, next_path), cfg["SIGN_IN_LINK_MINUTES"], program.name
     )
-    settings = smtp_settings(cfg)
+    settings = smtp_settings(config.settings())
     if wait:
         return mail.send_mail(settings, email, subject, body)
     thread = threading.Thread(
