@@ -15,7 +15,7 @@ __all__ = ["create_app"]
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    from groupcover import auth, cli, db, errors, guard, web
+    from groupcover import auth, cli, console, db, errors, guard, web
     from groupcover.config import load_config
 
     app = Flask(__name__, instance_relative_config=True)
@@ -29,6 +29,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for blueprint in _blueprints():
         api.register_blueprint(blueprint)
     errors.register_error_handlers(app)
+    console.init_app(app)
     cli.register(app)
     app.add_url_rule("/healthz", "healthz", _healthz)
     return app
@@ -50,6 +51,7 @@ def _blueprints() -> list:
     from groupcover.terms.api import blp as terms_blp
     from groupcover.terms.api import expiring_blp
     from groupcover.tokens.api import blp as tokens_blp
+    from groupcover.users.api import blp as users_blp
 
     return [
         program_blp,
@@ -67,6 +69,7 @@ def _blueprints() -> list:
         exports_blp,
         reports_blp,
         expiring_blp,
+        users_blp,
     ]
 
 

@@ -17,6 +17,8 @@ def register(app: Flask) -> None:
         seed_demo_command,
         create_token_command,
         send_notices_command,
+        create_user_command,
+        sign_in_link_command,
         worker_command,
         verify_notices_command,
     ):
@@ -42,11 +44,13 @@ def migrate_command() -> None:
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """Create the demo program: members, terms, suppliers (idempotent)."""
-    from groupcover.demo import seed_demo
+    from groupcover.demo import seed_demo, seed_demo_users
 
     with db.transaction() as session:
         added = seed_demo(session)
+        emails = seed_demo_users(session)
     click.echo(f"demo program ready ({added} member(s) added)")
+    click.echo("console users: " + ", ".join(emails))
 
 
 @click.command("create-token")
@@ -99,6 +103,44 @@ def send_notices_command() -> None:
     )
     if not report.ok:
         raise SystemExit(1)
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(auth.ROLES), required=True)
+@click.option("--member", "member_id", type=int, help="member company id (role member)")
+def create_user_command(email: str, name: str, role: str, member_id: int | None) -> None:
+    """Create a person who signs in to the console (no mail: see sign-in-link)."""
+    from groupcover.errors import DomainError
+    from groupcover.users import service as users
+
+    try:
+        with db.transaction() as session:
+            user = users.create_user(
+                session, email=email, name=name, role=role, member_id=member_id
+            )
+            user_id = user.id
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"user {user_id} created ({role})")
+
+
+@click.command("sign-in-link")
+@click.option("--email", required=True)
+def sign_in_link_command(email: str) -> None:
+    """Print a one-time console sign-in URL as the last line."""
+    from groupcover.console.views.signin import link_url
+    from groupcover.users import service as users
+
+    with db.transaction() as session:
+        user = users.find_by_email(session, email)
+        if user is None or not user.active:
+            raise click.ClickException(f"no active user with email {email!r}")
+        plain = users.issue_link(session, user, current_app.config["SIGN_IN_LINK_MINUTES"])
+    minutes = current_app.config["SIGN_IN_LINK_MINUTES"]
+    click.echo(f"sign-in link for {user.name} (works once, for {minutes} minutes):")
+    click.echo(link_url(plain))
 
 
 @click.command("worker")

@@ -11,6 +11,7 @@ from groupcover.suppliers.models import Registration
 from groupcover.sync.models import SyncAccountResult, SyncRun
 from groupcover.terms.models import Term
 from groupcover.tokens.models import ApiToken
+from groupcover.users.models import SignInLink, SignInRequest, User
 from groupcover.worker import JobState
 
 __all__ = [
@@ -29,7 +30,10 @@ __all__ = [
     "Payment",
     "Program",
     "Registration",
+    "SignInLink",
+    "SignInRequest",
     "SyncAccountResult",
     "SyncRun",
     "Term",
+    "User",
 ]

@@ -85,6 +85,7 @@ def _shared_app(db_url, tmp_path_factory) -> Iterator[Flask]:
             "TESTING": True,
             "DATABASE_URL": db_url,
             "ENCRYPTION_KEY": TEST_KEY,
+            "SECRET_KEY": "test-secret-key-" + TEST_KEY,
             "LOG_LEVEL": "WARNING",
         }
     )

@@ -283,7 +283,7 @@ def letters_for(session: Session, rows: list[tuple[Notice, Member]]) -> list[Let
             )
         old, new = versions[notice.coverage_terms_id]
         reason = late_reason(notice, new, clock.today(program.timezone))
-        letters.append(_render(program, member, old, new, notice.id, reason))
+        letters.append(_render(program, member, old, new, notice.id, reason, notice.created_on))
     return letters
 
 
@@ -331,6 +331,7 @@ def _render(
     new: CoverageTerms,
     notice_id: int | None,
     reason: str | None,
+    issued_on: date | None = None,
 ) -> Letter:
     return render_letter(
         LetterValues(
@@ -347,5 +348,6 @@ def _render(
             summary_en=new.summary_en,
             effective_date=new.effective_date,
             override_reason=reason,
+            issued_on=issued_on,
         )
     )

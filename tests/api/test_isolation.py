@@ -143,6 +143,9 @@ ADMIN_ONLY = [
     ("GET", "/api/v1/sync-runs", None),
     ("GET", "/api/v1/sync-runs/{run_id}", None),
     ("POST", "/api/v1/sync-runs", {"mode": "incremental"}),
+    ("GET", "/api/v1/users", None),
+    ("POST", "/api/v1/users", {"email": "x@intruder.jp", "name": "X", "role": "admin"}),
+    ("PATCH", "/api/v1/users/{user_id}", {"active": False}),
 ]
 
 # Any token; the answer is limited to what the token may see.
@@ -204,6 +207,17 @@ def world(client, admin, member_headers):
             headers=admin,
         )
         assert (cost.status_code, decided.status_code, payment.status_code) == (201, 200, 201)
+        user = client.post(
+            "/api/v1/users",
+            json={
+                "email": f"{key}@m{m['id']}.example.jp",
+                "name": key,
+                "role": "member",
+                "member_id": m["id"],
+            },
+            headers=admin,
+        )
+        assert user.status_code == 201, user.get_json()
         ids[key] = {
             "member_id": m["id"],
             "term_id": m["term"]["id"],
@@ -212,6 +226,7 @@ def world(client, admin, member_headers):
             "incident_id": incident_id,
             "cost_id": cost.get_json()["id"],
             "payment_id": payment.get_json()["id"],
+            "user_id": user.get_json()["id"],
         }
     with db.transaction() as session:  # a coverage change: one notice per member (issue 5)
         coverage_terms_flows.publish(
