@@ -40,7 +40,7 @@ from sqlalchemy import Engine, Table, func, insert, select, update
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
-from groupcover import audit, clock, db
+from groupcover import audit, clock, db, redact
 from groupcover.config import ConfigError
 from groupcover.errors import Conflict, NotFound
 from groupcover.members.models import Member
@@ -52,12 +52,14 @@ from groupcover.sync.models import SyncAccountResult, SyncRun
 from groupcover.sync.plan import Existing, Plan, plan_changes
 from integrations.panorays.client import (
     AuthFailed,
+    BadCredential,
     CursorExpired,
     PanoraysClient,
     PoolManager,
     RateLimited,
     RepeatedCursor,
     Throttle,
+    TruncatedWalk,
     VendorError,
     VendorProtocolError,
     VendorUnavailable,
@@ -73,7 +75,9 @@ BATCH = 2
 RESULT_BATCH = 200
 GC_YOUNG_THRESHOLD = 50_000
 _REASONS: tuple[tuple[type[VendorError], str], ...] = (
+    (BadCredential, "bad_credential"),
     (AuthFailed, "auth_failed"),
+    (TruncatedWalk, "truncated"),
     (RateLimited, "rate_limited"),
     (CursorExpired, "cursor_expired"),
     (RepeatedCursor, "repeated_cursor"),
@@ -252,7 +256,7 @@ def execute_run(engine: Engine, settings: SyncSettings, run_id: int, holder: str
             _execute(engine, settings, run_id, holder, totals)
     except Exception as exc:
         log.exception("sync run %s failed", run_id)
-        crash = f"run stopped: {type(exc).__name__}: {exc}"
+        crash = f"run stopped: {redact.describe(exc)}"
     finally:
         try:
             run = _finish(engine, run_id, totals, crash)
@@ -592,7 +596,7 @@ def _result(run_id: int, walk: _Walk) -> SyncAccountResult:
         result.message = f"{walk.unreadable_count} supplier record(s) without domain or insert_ts"
     if walk.error is not None:
         result.status = "failed"
-        result.reason, result.message = _failure(walk.error)
+        result.reason, result.message = _failure(walk.error, account.token)
         if isinstance(walk.error, RateLimited):
             wait_for = walk.error.retry_after
             delay = timedelta(seconds=wait_for) if wait_for else VENDOR_BLOCK
@@ -600,11 +604,13 @@ def _result(run_id: int, walk: _Walk) -> SyncAccountResult:
     return result
 
 
-def _failure(error: Exception) -> tuple[str, str]:
+def _failure(error: Exception, token: str) -> tuple[str, str]:
+    """The reason and the text of an account's failure: the one place a vendor error becomes
+    words, so the one place the credential is taken out (``groupcover.redact``)."""
     for kind, reason in _REASONS:
         if isinstance(error, kind):
-            return reason, str(error)
-    return "error", f"{type(error).__name__}: {error}"
+            return reason, redact.redact(str(error), [token])
+    return "error", redact.describe(error, [token])
 
 
 def _versions(session: Session, member_ids: list[int]) -> dict[int, tuple]:
