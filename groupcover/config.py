@@ -45,7 +45,11 @@ DEFAULTS: dict[str, Any] = {
     "NOTICE_LEASE_SECONDS": 900,
     "LOG_LEVEL": "INFO",
     "DB_POOL_SIZE": 5,
+    "DB_POOL_TIMEOUT": 30,
     "TOKEN_CACHE_SECONDS": 5,
+    "TOKEN_DAYS": 365,
+    "AUTH_FAILURES_PER_MINUTE": 20,
+    "TRUSTED_PROXIES": 0,
 }
 
 
@@ -98,6 +102,16 @@ def _validate(app: Flask) -> None:
     if not str(cfg["TOKEN_CACHE_SECONDS"]).isdigit():
         raise ConfigError("TOKEN_CACHE_SECONDS must be a whole number (0 turns the cache off)")
     cfg["TOKEN_CACHE_SECONDS"] = int(cfg["TOKEN_CACHE_SECONDS"])
+    for key, minimum in (
+        ("DB_POOL_SIZE", 1),
+        ("DB_POOL_TIMEOUT", 1),
+        ("TOKEN_DAYS", 1),
+        ("AUTH_FAILURES_PER_MINUTE", 1),
+        ("TRUSTED_PROXIES", 0),
+    ):
+        if not str(cfg[key]).isdigit() or int(cfg[key]) < minimum:
+            raise ConfigError(f"{key} must be a whole number of at least {minimum}")
+        cfg[key] = int(cfg[key])
     cfg["ENCRYPTION_KEY"] = _encryption_key(app, production)
 
 

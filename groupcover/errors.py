@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask, jsonify
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 
 class DomainError(Exception):
@@ -69,6 +70,12 @@ class RuleViolation(DomainError):
     status = 422
 
 
+class TooManyRequests(DomainError):
+    """429: slow down; ``retry_after`` seconds go into the Retry-After header and the body."""
+
+    status = 429
+
+
 def error_response(status: int, message: str, *, field: str | None, rule: str, **extra: Any):
     err = DomainError(message, field=field, rule=rule, **extra)
     err.status = status
@@ -82,6 +89,8 @@ def register_error_handlers(app: Flask) -> None:
         response.status_code = exc.status
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="groupcover"'
+        if "retry_after" in exc.extra:
+            response.headers["Retry-After"] = str(exc.extra["retry_after"])
         return response
 
     @app.errorhandler(IntegrityError)
@@ -97,3 +106,11 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(
             503, "the database is busy or unavailable; try again", field=None, rule="db_busy"
         )
+
+    @app.errorhandler(PoolTimeout)
+    def _pool_timeout(exc: PoolTimeout):
+        app.logger.warning("no database connection free within DB_POOL_TIMEOUT")
+        body, status = error_response(
+            503, "the database is busy; try again", field=None, rule="db_busy", retry_after=1
+        )
+        return body, status, {"Retry-After": "1"}

@@ -10,11 +10,12 @@ from groupcover.program.models import Program
 from groupcover.suppliers.models import Registration
 from groupcover.sync.models import SyncAccountResult, SyncRun
 from groupcover.terms.models import Term
-from groupcover.tokens.models import ApiToken
+from groupcover.tokens.models import ApiToken, AuthFailure
 
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "AuthFailure",
     "CostLine",
     "CoverageTerms",
     "Incident",

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
-from groupcover import auth, db
+from groupcover import audit, auth, db
 from groupcover.incidents import service
 from groupcover.incidents.models import Incident
 from groupcover.incidents.schemas import (
@@ -37,9 +37,12 @@ def _visible(incident_id: int) -> Incident:
 
 
 def _detail(incident: Incident) -> dict[str, Any]:
+    """The incident as answered, victims included: that read of personal data is audited."""
+    victims = service.victims(incident)
+    audit.record_read(db.session(), "incident.victims.read", "incident", incident.id)
     return {
         **incident.model_dump(exclude={"victims_encrypted", "documents"}),
-        "victims": service.victims(incident),
+        "victims": victims,
         "documents": service.documents_status(incident),
     }
 

@@ -213,6 +213,14 @@ def start_run(
             )
             session.add(run)
             session.flush()
+            audit.record(
+                session,
+                "sync_run.start",
+                "sync_run",
+                run.id,
+                after={"mode": mode, "triggered_by": triggered_by},
+                actor=triggered_by,
+            )
         return run
     except BaseException:
         db.release_lease(engine, LEASE_NAME, holder)
@@ -808,6 +816,21 @@ def _finish(engine: Engine, run_id: int, totals: _Totals, crash: str | None) -> 
         run.updated = totals.updated
         run.deregistered = totals.deregistered
         run.error = " | ".join(errors) or None
+        audit.record(
+            session,
+            "sync_run.finish",
+            "sync_run",
+            run.id,
+            after={
+                "status": run.status,
+                "accounts": run.accounts,
+                "accounts_failed": run.accounts_failed,
+                "created": run.created,
+                "updated": run.updated,
+                "deregistered": run.deregistered,
+            },
+            actor=run.triggered_by,
+        )
     return run
 
 
