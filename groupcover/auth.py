@@ -147,6 +147,12 @@ class _State:
         self.touched: dict[int, float] = {}
         self.blocked: dict[str, float] = {}
 
+    def clear(self) -> None:
+        """Forget everything (tests; the dicts are kept, others may hold them)."""
+        self.cache.clear()
+        self.touched.clear()
+        self.blocked.clear()
+
 
 def _expired(expires_at: datetime | None) -> bool:
     return expires_at is not None and expires_at <= clock.now()
