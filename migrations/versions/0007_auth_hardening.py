@@ -41,7 +41,9 @@ def upgrade() -> None:
             .values(expires_at=created_at + timedelta(days=365))
         )
     with op.batch_alter_table("api_token", schema=None) as batch_op:
-        batch_op.alter_column("expires_at", existing_type=sa.DateTime(timezone=True), nullable=False)
+        batch_op.alter_column(
+            "expires_at", existing_type=sa.DateTime(timezone=True), nullable=False
+        )
 
     op.create_table(
         "auth_failure",
