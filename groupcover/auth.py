@@ -194,6 +194,8 @@ def _failed(state: _State, conn: Connection, address: str, error: DomainError) -
     failures, window_start = record_failure(conn, address, clock.now())
     if failures > limit:
         left = (window_start + WINDOW - clock.now()).total_seconds()
+        if len(state.blocked) >= _CACHE_MAX_ENTRIES:
+            state.blocked.clear()
         state.blocked[address] = time.monotonic() + max(left, 0)
         raise _too_many(left)
     raise error
