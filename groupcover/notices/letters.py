@@ -8,6 +8,7 @@ Flask application context. ``render_letter`` takes plain values and returns plai
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -92,6 +93,16 @@ def _environment() -> Environment:
     )
     env.filters.update(yen_ja=yen_ja, yen_en=yen_en, date_ja=date_ja, date_en=date_en)
     return env
+
+
+def render_kind(kind: str, context: dict[str, Any]) -> Letter:
+    """Render a letter other than a coverage change from ``notices/<kind>_subject.txt`` and
+    ``notices/<kind>_body.txt`` (Japanese first, then English) with ``context``: the program,
+    the member, ``send_by``, ``created_on`` and the notice's own context."""
+    env = _environment()
+    subject = env.get_template(f"notices/{kind}_subject.txt").render(context)
+    body = env.get_template(f"notices/{kind}_body.txt").render(context)
+    return Letter(subject=" ".join(subject.split()), body=body)
 
 
 def render_letter(values: LetterValues) -> Letter:

@@ -1,34 +1,49 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from groupcover import db
 
-STATUSES = ("pending", "sent", "failed")
+STATUSES = ("pending", "sent", "failed", "cancelled")
+KINDS = ("coverage_change", "withdrawal", "limit_alert", "payment_extension")
 
 
 class Notice(SQLModel, table=True):
-    """One letter telling one member company of one coverage-terms change (seed 004 §2②).
+    """One letter to one member company: the outbox every letter of the program goes through.
 
-    The table is the outbox: a notice is created in the same transaction as the version (or
-    the member's new term) and ``send-notices`` delivers it later. ``claimed_by`` and
+    ``kind`` says which letter: a coverage-terms change (seed 004 §2②), its withdrawal, a
+    limit alert or a payment-period extension (§6 ①). A notice is created in the same
+    transaction as the change that causes it, and ``send-notices`` delivers it later.
+    ``key`` is unique: the same letter for the same cause is never queued twice, even by
+    concurrent transactions (``outbox.enqueue``). ``context`` holds what the letter says
+    beyond the program, the member and the coverage-terms version. ``claimed_by`` and
     ``claimed_until`` are the sender's lease on the row while it is being delivered.
     """
 
     __tablename__ = "notice"
     __table_args__ = (
-        UniqueConstraint("member_id", "coverage_terms_id", name="uq_notice_member_terms"),
-        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="ck_notice_status"),
+        UniqueConstraint("key", name="uq_notice_key"),
+        CheckConstraint(
+            "status IN ('pending', 'sent', 'failed', 'cancelled')", name="ck_notice_status"
+        ),
+        CheckConstraint(
+            "kind IN ('coverage_change', 'withdrawal', 'limit_alert', 'payment_extension')",
+            name="ck_notice_kind",
+        ),
         Index("ix_notice_due", "status", "next_attempt_at"),
         Index("ix_notice_coverage_terms", "coverage_terms_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    member_id: int = Field(foreign_key="member.id")
-    coverage_terms_id: int = Field(foreign_key="coverage_terms.id")
+    member_id: int = Field(foreign_key="member.id", index=True)
+    kind: str = Field(default="coverage_change", max_length=30)
+    key: str = Field(max_length=200, description="one letter per cause, e.g. coverage_change:7:42")
+    coverage_terms_id: int | None = Field(default=None, foreign_key="coverage_terms.id")
+    context: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     send_by: date = Field(description="rule N1: the last day that keeps two months' notice")
     status: str = Field(default="pending", max_length=10)
     attempts: int = 0

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, literal, or_, select, text
+from sqlalchemy import String, and_, cast, func, insert, literal, or_, select, text
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
@@ -21,8 +21,9 @@ from groupcover.coverage.models import CoverageTerms
 from groupcover.coverage.service import terms_in_force
 from groupcover.errors import Conflict, Forbidden, NotFound, RuleViolation
 from groupcover.members.models import Member
-from groupcover.notices.letters import Letter, LetterValues, render_letter
+from groupcover.notices.letters import Letter, LetterValues, render_kind, render_letter
 from groupcover.notices.models import Notice
+from groupcover.notices.outbox import coverage_change_key, coverage_change_key_prefix
 from groupcover.program.models import Program
 from groupcover.program.service import get_program
 from groupcover.rules.limits import Limits
@@ -169,6 +170,8 @@ def publish(session: Session, change: Change, today: date) -> tuple[CoverageTerm
         .from_select(
             [
                 "member_id",
+                "kind",
+                "key",
                 "coverage_terms_id",
                 "send_by",
                 "status",
@@ -178,6 +181,8 @@ def publish(session: Session, change: Change, today: date) -> tuple[CoverageTerm
             ],
             select(
                 Term.member_id,
+                literal("coverage_change"),
+                literal(coverage_change_key_prefix(version.id)) + cast(Term.member_id, String),
                 literal(version.id),
                 literal(due),
                 literal("pending"),
@@ -208,7 +213,9 @@ def notify_new_term(session: Session, term: Term, today: date) -> list[Notice]:
     after a change was published, but before it takes effect, must be told as well.
     """
     period_end = term.last_day or term.end_date
-    already = select(Notice.coverage_terms_id).where(Notice.member_id == term.member_id)
+    already = select(Notice.coverage_terms_id).where(
+        Notice.member_id == term.member_id, Notice.kind == "coverage_change"
+    )
     versions = session.execute(
         select(CoverageTerms)
         .where(
@@ -221,6 +228,8 @@ def notify_new_term(session: Session, term: Term, today: date) -> list[Notice]:
     notices = [
         Notice(
             member_id=term.member_id,
+            kind="coverage_change",
+            key=coverage_change_key(v.id, term.member_id),
             coverage_terms_id=v.id,
             send_by=send_by(v.effective_date),
             created_on=today,
@@ -260,6 +269,7 @@ def list_query(
     *,
     member_id: int | None = None,
     status: str | None = None,
+    kind: str | None = None,
     late: bool | None = None,
     acknowledged: bool | None = None,
     coverage_terms_id: int | None = None,
@@ -269,6 +279,8 @@ def list_query(
         stmt = stmt.where(Notice.member_id == member_id)
     if status is not None:
         stmt = stmt.where(Notice.status == status)
+    if kind is not None:
+        stmt = stmt.where(Notice.kind == kind)
     if coverage_terms_id is not None:
         stmt = stmt.where(Notice.coverage_terms_id == coverage_terms_id)
     if late is not None:
@@ -321,6 +333,9 @@ def letters_for(session: Session, rows: list[tuple[Notice, Member]]) -> list[Let
     versions: dict[int, tuple[CoverageTerms, CoverageTerms]] = {}
     letters = []
     for notice, member in rows:
+        if notice.kind != "coverage_change":
+            letters.append(render_kind(notice.kind, _letter_context(program, member, notice)))
+            continue
         if notice.coverage_terms_id not in versions:
             new = session.get(CoverageTerms, notice.coverage_terms_id)
             versions[new.id] = (
@@ -330,6 +345,18 @@ def letters_for(session: Session, rows: list[tuple[Notice, Member]]) -> list[Let
         old, new = versions[notice.coverage_terms_id]
         letters.append(_render(program, member, old, new, notice.id, late_reason(notice, new)))
     return letters
+
+
+def _letter_context(program: Program, member: Member, notice: Notice) -> dict[str, Any]:
+    """What a letter of any kind but a coverage change is rendered from."""
+    return {
+        "notice_id": notice.id,
+        "program": program,
+        "member": member,
+        "send_by": notice.send_by,
+        "created_on": notice.created_on,
+        **(notice.context or {}),
+    }
 
 
 def late_reason(notice: Notice, version: CoverageTerms) -> str | None:
