@@ -87,7 +87,9 @@ def _authenticate() -> None:
     Reads may reuse a principal this worker resolved less than ``TOKEN_CACHE_SECONDS`` ago
     (one query fewer on the hottest path); writes always ask the database. So a revoked
     token stops writing at once and stops reading within ``TOKEN_CACHE_SECONDS`` everywhere
-    (at once in the worker that revoked it).
+    (at once in the worker that revoked it). An address this worker knows to be over its
+    failure limit gets 429 before anything else; an unknown, revoked or expired token is
+    counted against the address (``_failed``).
     """
     state: _State = current_app.extensions["groupcover.auth"]
     address = request.remote_addr or "unknown"
