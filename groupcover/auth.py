@@ -29,7 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from groupcover import clock, db
-from groupcover.errors import DomainError, Forbidden, NotFound, TooManyRequests, Unauthorized
+from groupcover.errors import AdminOnly, DomainError, NotFound, TooManyRequests, Unauthorized
 from groupcover.tokens.models import ApiToken, AuthFailure
 
 Role = Literal["admin", "member"]
@@ -254,7 +254,7 @@ def require_admin() -> Principal:
     """403 for anyone but an administrator."""
     principal = current()
     if not principal.is_admin:
-        raise Forbidden("administrators only", field=None, rule="admin_only")
+        raise AdminOnly()
     return principal
 
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from flask import current_app, has_app_context
 from sqlalchemy import Select, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from groupcover import audit, clock
 from groupcover.auth import ROLES, forget_cached, hash_token
-from groupcover.errors import NotFound, RuleViolation
+from groupcover.errors import NotFound, TokenMemberMismatch
 from groupcover.members.models import Member
 from groupcover.tokens.models import ApiToken
 
@@ -49,7 +49,7 @@ def create_token(
 
 def tokens_query() -> Select:
     """Every token, oldest first (never their values)."""
-    return select(ApiToken).order_by(ApiToken.id)
+    return select(ApiToken).order_by(col(ApiToken.id))
 
 
 def issue(
@@ -64,11 +64,7 @@ def issue(
     """``create_token`` for people and machines (the API and ``create-token``), checked and
     written to the audit trail (``actor``: who, when not the request's principal)."""
     if (role == "member") != (member_id is not None):
-        raise RuleViolation(
-            "a member token needs member_id; an admin token has none",
-            field="member_id",
-            rule="token_member_id",
-        )
+        raise TokenMemberMismatch()
     row, plain = create_token(session, role=role, name=name, member_id=member_id, days=days)
     audit.record(
         session,
