@@ -27,6 +27,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import insert
 
 from groupcover import clock, create_app, db
+from groupcover.config import settings
 from groupcover.members.models import Member
 from groupcover.migrate import upgrade
 from groupcover.notices.delivery import DeliveryOptions, send_due_notices, smtp_settings
@@ -152,7 +153,7 @@ def main() -> None:
 
             with smtp_server(port):
                 started = time.perf_counter()
-                report = send_due_notices(bind, smtp_settings(app.config), DeliveryOptions())
+                report = send_due_notices(bind, smtp_settings(settings()), DeliveryOptions())
                 deliver_s = time.perf_counter() - started
         bind.dispose()
     backend = url.split(":", 1)[0]

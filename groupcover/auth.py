@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from groupcover import clock, db
+from groupcover import clock, config, db
 from groupcover.errors import AdminOnly, DomainError, NotFound, TooManyRequests, Unauthorized
 from groupcover.tokens.models import ApiToken, AuthFailure
 
@@ -107,7 +107,7 @@ def _authenticate() -> None:
         )
     digest = hash_token(plain.strip())
     cache = state.cache
-    ttl = current_app.config["TOKEN_CACHE_SECONDS"]
+    ttl = config.settings().TOKEN_CACHE_SECONDS
     if request.method in ("GET", "HEAD") and ttl > 0:
         hit = cache.get(digest)
         if hit is not None and now - hit[0] < ttl and not _expired(hit[1].expires_at):
@@ -192,7 +192,7 @@ def _too_many(seconds: float) -> TooManyRequests:
 def _failed(state: _State, conn: Connection, address: str, error: DomainError) -> NoReturn:
     """Count a failed authentication of ``address`` (committed whatever the request does)
     and raise ``error`` — or 429 once the address passed its limit in this window."""
-    limit = int(current_app.config["AUTH_FAILURES_PER_MINUTE"])
+    limit = config.settings().AUTH_FAILURES_PER_MINUTE
     failures, window_start = record_failure(conn, address, clock.now())
     if failures > limit:
         left = (window_start + WINDOW - clock.now()).total_seconds()
@@ -237,8 +237,9 @@ def init_app(app: Flask) -> None:
     """Every ``/api/v1`` request needs a valid bearer token."""
     state = app.extensions["groupcover.auth"] = _State()
     app.extensions["groupcover.tokens"] = state.cache
-    if app.config.get("TRUSTED_PROXIES"):  # the client address from X-Forwarded-For
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))  # type: ignore[method-assign]
+    proxies = app.extensions["groupcover.settings"].TRUSTED_PROXIES
+    if proxies:  # the client address from X-Forwarded-For
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
 
     @app.before_request
     def _require_token() -> None:

@@ -5,12 +5,13 @@ from groupcover.coverage_terms.models import CoverageTerms
 from groupcover.db import Lease
 from groupcover.incidents.models import CostLine, Incident, Payment
 from groupcover.members.models import Member
-from groupcover.notices.models import Notice
+from groupcover.notices.models import Notice, NoticeAttempt, NoticeChain, NoticeMessage
 from groupcover.program.models import Program
 from groupcover.suppliers.models import Registration
 from groupcover.sync.models import SyncAccountResult, SyncRun
 from groupcover.terms.models import Term
 from groupcover.tokens.models import ApiToken, AuthFailure
+from groupcover.worker import JobState
 
 __all__ = [
     "ApiToken",
@@ -19,9 +20,13 @@ __all__ = [
     "CostLine",
     "CoverageTerms",
     "Incident",
+    "JobState",
     "Lease",
     "Member",
     "Notice",
+    "NoticeAttempt",
+    "NoticeChain",
+    "NoticeMessage",
     "Payment",
     "Program",
     "Registration",

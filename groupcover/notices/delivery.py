@@ -6,6 +6,10 @@ claimed_until), so a second ``send-notices`` on another host skips them. Each re
 committed as soon as the server answers. A crash between the server's accept and that commit
 leaves the notice claimed; once the lease lapses it is sent again: the error side is a
 duplicate letter with the same Message-ID, never a lost notice.
+
+Every attempt is kept (``notice_attempt``: time, address, outcome, the server's reply, the
+message's SHA-256), and every accepted message's exact bytes become the next link of the proof
+chain (``groupcover.notices.proof``), in the same transaction as the notice's new status.
 """
 
 from __future__ import annotations
@@ -15,17 +19,31 @@ import os
 import re
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlmodel import Session
 
 from groupcover import clock, db
+from groupcover.config import Settings
+from groupcover.coverage_terms.models import CoverageTerms
 from groupcover.members.models import Member
-from groupcover.notices import service
+from groupcover.notices import proof, service, withdraw
 from groupcover.notices.mailer import (
     DeliveryResult,
     Outcome,
@@ -34,7 +52,7 @@ from groupcover.notices.mailer import (
     SmtpSettings,
     retry_delay,
 )
-from groupcover.notices.models import Notice
+from groupcover.notices.models import Notice, NoticeAttempt
 from groupcover.program.service import get_program
 
 log = logging.getLogger(__name__)
@@ -63,25 +81,26 @@ class RunReport:
         return self.retry_later == 0 and self.failed == 0
 
 
-def smtp_settings(config: Any) -> SmtpSettings:
-    """The SMTP_* and MAIL_* settings of the app's configuration."""
+def smtp_settings(settings: Settings) -> SmtpSettings:
+    """The SMTP_* and MAIL_* settings, as the mailer takes them."""
     return SmtpSettings(
-        host=config["SMTP_HOST"],
-        port=int(config["SMTP_PORT"]),
-        security=config["SMTP_SECURITY"],
-        user=config.get("SMTP_USER") or None,
-        password=config.get("SMTP_PASSWORD") or None,
-        mail_from=config["MAIL_FROM"],
-        message_id_domain=config["MAIL_MESSAGE_ID_DOMAIN"],
-        timeout=float(config["SMTP_TIMEOUT"]),
+        host=settings.SMTP_HOST,
+        port=settings.SMTP_PORT,
+        security=settings.SMTP_SECURITY,
+        user=settings.SMTP_USER,
+        password=settings.SMTP_PASSWORD,
+        mail_from=settings.MAIL_FROM,
+        message_id_domain=settings.MAIL_MESSAGE_ID_DOMAIN,
+        timeout=float(settings.SMTP_TIMEOUT),
     )
 
 
-def delivery_options(config: Any) -> DeliveryOptions:
+def delivery_options(settings: Settings) -> DeliveryOptions:
+    """The NOTICE_* settings, as a run takes them."""
     return DeliveryOptions(
-        batch_size=int(config["NOTICE_BATCH_SIZE"]),
-        max_attempts=int(config["NOTICE_MAX_ATTEMPTS"]),
-        lease=timedelta(seconds=int(config["NOTICE_LEASE_SECONDS"])),
+        batch_size=settings.NOTICE_BATCH_SIZE,
+        max_attempts=settings.NOTICE_MAX_ATTEMPTS,
+        lease=timedelta(seconds=settings.NOTICE_LEASE_SECONDS),
     )
 
 
@@ -90,17 +109,24 @@ def new_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def _due(now: datetime):
+    return (
+        Notice.status == "pending",
+        or_(Notice.next_attempt_at.is_(None), Notice.next_attempt_at <= now),
+        or_(Notice.claimed_until.is_(None), Notice.claimed_until < now),
+    )
+
+
+def count_due(bind: Engine, now: datetime) -> int:
+    """How many notices a run starting now would try (for its progress display)."""
+    with db.transaction(bind, write=False) as session:
+        return session.execute(select(func.count()).where(*_due(now))).scalar_one()
+
+
 def claim_batch(bind: Engine, holder: str, now: datetime, options: DeliveryOptions) -> list[int]:
     """Lease up to ``batch_size`` due notices to ``holder``; other runs skip them."""
     with db.transaction(bind) as session:
-        stmt = (
-            select(Notice.id)
-            .where(Notice.status == "pending")
-            .where(or_(Notice.next_attempt_at.is_(None), Notice.next_attempt_at <= now))
-            .where(or_(Notice.claimed_until.is_(None), Notice.claimed_until < now))
-            .order_by(Notice.id)
-            .limit(options.batch_size)
-        )
+        stmt = select(Notice.id).where(*_due(now)).order_by(Notice.id).limit(options.batch_size)
         if db.is_postgres(session):
             stmt = stmt.with_for_update(skip_locked=True)
         ids = list(session.execute(stmt).scalars())
@@ -132,7 +158,9 @@ def _mails(session: Session, ids: list[int]) -> list[_Claimed]:
     letters = service.letters_for(session, rows)
     return [
         _Claimed(
-            OutgoingMail(notice.id, member.contact_email, letter.subject, letter.body),
+            OutgoingMail(
+                notice.id, member.contact_email, letter.subject, letter.body, notice.resends
+            ),
             notice.attempts,
         )
         for (notice, member), letter in zip(rows, letters, strict=True)
@@ -149,8 +177,10 @@ def record_result(
 ) -> str:
     """Store one delivery result on the notice if ``holder`` still holds it; its new status.
 
-    One UPDATE in its own transaction, committed at once: the window in which a crash could
-    make the notice go out twice is this statement. On PostgreSQL the commit does not wait for
+    One transaction, committed at once: the attempt, the message as the next link of the proof
+    chain (when accepted) and the notice's new status. The window in which a crash could make
+    the notice go out twice is this transaction. The attempt and the message are stored even
+    when the lease was lost: they happened. On PostgreSQL the commit does not wait for
     the WAL flush (``synchronous_commit = off``, for this transaction only): a database crash
     in the following fraction of a second can only undo the update, leaving the notice claimed
     until its lease lapses and then sent again — the same duplicate a crash of this process
@@ -167,7 +197,11 @@ def record_result(
     }
     if result.outcome is Outcome.ACCEPTED:
         status = "sent"
-        values.update(sent_at=now, sent_on=now.astimezone(zone).date())
+        # A resent letter keeps the day the member was first told: that is what N1 measures.
+        values.update(
+            sent_at=func.coalesce(Notice.sent_at, literal(now, db.UTCDateTime())),
+            sent_on=func.coalesce(Notice.sent_on, literal(now.astimezone(zone).date())),
+        )
     elif result.outcome is Outcome.PERMANENT or attempts >= options.max_attempts:
         status = "failed"
     else:
@@ -175,23 +209,79 @@ def record_result(
         values["next_attempt_at"] = now + retry_delay(attempts, options.retry_base)
     values["status"] = "pending" if status == "retry" else status
     with db.transaction(bind) as session:
+        conn = session.connection()
         if db.is_postgres(session):
-            session.execute(text("SET LOCAL synchronous_commit = off"))
-        updated = session.execute(
+            conn.execute(text("SET LOCAL synchronous_commit = off"))
+        _record_attempt(conn, result, now)
+        updated = conn.execute(
             update(Notice)
             .where(Notice.id == result.notice_id, Notice.claimed_by == holder)
             .values(**values)
         ).rowcount
+        if not updated and result.outcome is Outcome.ACCEPTED:
+            _withdrawn_in_flight(session, result.notice_id, now.astimezone(zone).date())
     if not updated:
         log.warning("notice %s: lease lost before its result was stored", result.notice_id)
         return "lost"
     return status
 
 
+_ATTEMPTS = NoticeAttempt.__table__
+_INSERT_ATTEMPT = (
+    insert(_ATTEMPTS)
+    .values(
+        notice_id=bindparam("of_notice"),
+        attempt=select(func.coalesce(func.max(_ATTEMPTS.c.attempt), 0) + 1)
+        .where(_ATTEMPTS.c.notice_id == bindparam("of_notice"))
+        .scalar_subquery(),
+        resend=select(Notice.__table__.c.resends)
+        .where(Notice.__table__.c.id == bindparam("of_notice"))
+        .scalar_subquery(),
+    )
+    .returning(_ATTEMPTS.c.id)
+)
+
+
+def _record_attempt(conn: Connection, result: DeliveryResult, now: datetime) -> None:
+    """The attempt in the notice's history; an accepted message also joins the proof chain.
+
+    Core statements (one INSERT numbers the attempt itself): this runs once per letter."""
+    attempt_id = conn.execute(
+        _INSERT_ATTEMPT,
+        {
+            "of_notice": result.notice_id,
+            "attempted_at": now,
+            "address": result.to,
+            "outcome": str(result.outcome),
+            "smtp_reply": result.reply,
+            "message_sha256": None if result.message is None else proof.sha256_hex(result.message),
+        },
+    ).scalar_one()
+    if result.outcome is Outcome.ACCEPTED and result.message is not None:
+        proof.append(conn, result.notice_id, attempt_id, result.message, now)
+
+
+def _withdrawn_in_flight(session: Session, notice_id: int, today: date) -> None:
+    """A letter accepted while its change was being withdrawn (the withdrawal cancelled it
+    mid-flight): the member was told after all, so it gets the withdrawal letter too."""
+    notice = session.get(Notice, notice_id)
+    if notice is None or notice.status != "cancelled" or notice.coverage_terms_id is None:
+        return
+    version = session.get(CoverageTerms, notice.coverage_terms_id)
+    if version is not None and version.withdrawn_at is not None:
+        withdraw.enqueue_withdrawal(session, version, notice.member_id, today, today)
+
+
 def send_due_notices(
-    bind: Engine, settings: SmtpSettings, options: DeliveryOptions, holder: str | None = None
+    bind: Engine,
+    settings: SmtpSettings,
+    options: DeliveryOptions,
+    holder: str | None = None,
+    on_result: Callable[[str], None] | None = None,
 ) -> RunReport:
-    """Deliver every due notice, batch after batch, over one SMTP connection."""
+    """Deliver every due notice, batch after batch, over one SMTP connection.
+
+    ``on_result`` is called with each notice's new status (a progress display)."""
     holder = holder or new_holder()
     report = RunReport()
     with db.transaction(bind, write=False) as session:
@@ -207,6 +297,8 @@ def send_due_notices(
                 status = record_result(
                     bind, holder, result, claimed[result.notice_id].attempts, zone, options
                 )
+                if on_result is not None:
+                    on_result(status)
                 if status == "sent":
                     report.sent += 1
                     continue

@@ -25,8 +25,9 @@ class SyncAccountResultSchema(Schema):
     reason = fields.String(
         allow_none=True,
         metadata={
-            "description": "no_credential, unknown_account, vendor_block, auth_failed, "
-            "rate_limited, cursor_expired, repeated_cursor, unavailable, protocol_error, error"
+            "description": "no_credential, unknown_account, vendor_block, bad_credential, "
+            "auth_failed, truncated, rate_limited, cursor_expired, repeated_cursor, "
+            "unavailable, protocol_error, error"
         },
     )
     message = fields.String(allow_none=True)
@@ -44,7 +45,9 @@ class SyncAccountResultSchema(Schema):
 class SyncRunSchema(Schema):
     id = fields.Integer()
     mode = fields.String()
-    status = fields.String(metadata={"description": "running, succeeded or failed"})
+    status = fields.String(
+        metadata={"description": "queued (waiting for a worker), running, succeeded or failed"}
+    )
     run_day = fields.Date()
     triggered_by = fields.String()
     started_at = fields.DateTime()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from sqlalchemy import Select, select
 from sqlmodel import Session, col
 
-from groupcover import audit, clock
+from groupcover import audit, clock, config
 from groupcover.auth import ROLES, forget_cached, hash_token
 from groupcover.errors import NotFound, TokenMemberMismatch
 from groupcover.members.models import Member
@@ -31,7 +31,7 @@ def create_token(
     if role == "admin" and member_id is not None:
         raise ValueError("an admin token belongs to no member")
     if days is None:
-        days = current_app.config["TOKEN_DAYS"] if has_app_context() else DEFAULT_DAYS
+        days = config.settings().TOKEN_DAYS if has_app_context() else DEFAULT_DAYS
     now = clock.now()
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(

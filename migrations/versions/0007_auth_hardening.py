@@ -3,7 +3,7 @@
 Existing tokens expire 365 days after they were created (TOKEN_DAYS' default).
 
 Revision ID: 0007_auth_hardening
-Revises: 0006_cancellation_inside_term
+Revises: 0009_claims
 Create Date: 2026-11-25
 """
 
@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0007_auth_hardening"
-down_revision = "0006_cancellation_inside_term"
+down_revision = "0009_claims"
 branch_labels = None
 depends_on = None
 

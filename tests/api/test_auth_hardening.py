@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from groupcover import create_app, db
+from groupcover import config, create_app, db
 from groupcover.audit import AuditEntry
+from groupcover.config import update_settings
 from groupcover.tokens.models import ApiToken, AuthFailure
 from tests import factories as f
 from tests.conftest import TEST_KEY
@@ -62,13 +63,13 @@ def test_the_21st_failure_in_a_minute_is_429_with_retry_after(client, admin, fre
 
 def test_the_limit_is_a_setting(app, client, freeze):
     freeze(NOW)
-    app.config["AUTH_FAILURES_PER_MINUTE"] = 3
+    update_settings(app, AUTH_FAILURES_PER_MINUTE=3)
     assert [_get(client, WRONG).status_code for _ in range(4)] == [401, 401, 401, 429]
 
 
 def test_missing_credentials_are_not_counted(app, client, freeze):
     freeze(NOW)
-    app.config["AUTH_FAILURES_PER_MINUTE"] = 2
+    update_settings(app, AUTH_FAILURES_PER_MINUTE=2)
     assert {_get(client, {}).status_code for _ in range(5)} == {401}
     assert _get(client, WRONG).status_code == 401
 
@@ -87,8 +88,8 @@ def test_the_count_holds_across_app_instances(app, second_app, client, admin, fr
 
 def test_a_new_window_starts_a_minute_later(app, second_app, client, admin, freeze):
     freeze(NOW)
-    app.config["AUTH_FAILURES_PER_MINUTE"] = 2
-    second_app.config["AUTH_FAILURES_PER_MINUTE"] = 2
+    update_settings(app, AUTH_FAILURES_PER_MINUTE=2)
+    update_settings(second_app, AUTH_FAILURES_PER_MINUTE=2)
     assert [_get(client, WRONG).status_code for _ in range(3)] == [401, 401, 429]
     freeze("2026-11-25T10:01:00+00:00")  # the window (from the first failure) is over
     other = second_app.test_client()  # a worker that never saw the block
@@ -116,7 +117,7 @@ def test_expired_token_is_401_token_expired(client, admin, freeze):
 
 def test_default_lifetime_is_token_days(app, client, admin, freeze):
     freeze(NOW)
-    app.config["TOKEN_DAYS"] = 30
+    update_settings(app, TOKEN_DAYS=30)
     r = client.post("/api/v1/tokens", json={"name": "m", "role": "admin"}, headers=admin)
     assert r.get_json()["expires_at"] == "2026-12-25T10:00:00+00:00"
 
@@ -223,7 +224,11 @@ def test_victims_reads_are_audited_without_the_data(client, admin, member_header
     }
     incident = client.post("/api/v1/incidents", json=body, headers=admin).get_json()
     mine = member_headers(member["id"])
+    # the incident itself shows only victims_count: reading it is not a read of the victims
     assert client.get(f"/api/v1/incidents/{incident['id']}", headers=mine).status_code == 200
+    for headers in (admin, mine):
+        r = client.get(f"/api/v1/incidents/{incident['id']}/victims", headers=headers)
+        assert r.status_code == 200 and r.get_json()[0]["name"] == "山田 花子"
     r = client.get("/api/v1/audit?action=incident.victims.read", headers=admin)
     entries = r.get_json()
     assert [(e["entity"], e["entity_id"]) for e in entries] == [("incident", incident["id"])] * 2
@@ -278,13 +283,30 @@ def test_sync_runs_are_audited_with_who_started_them(sync_env):
     assert entries[0]["after"]["status"] == "succeeded"
 
 
+def test_a_queued_run_is_audited_when_a_worker_starts_it(app, client, admin):
+    from groupcover.sync import runner
+    from groupcover.sync.settings import SyncSettings
+
+    update_settings(app, VENDOR_API_URL="http://127.0.0.1:9")  # no credentials: no calls
+    run_id = client.post("/api/v1/sync-runs", json={}, headers=admin).get_json()["id"]
+    url = f"/api/v1/audit?entity=sync_run&entity_id={run_id}"
+    assert client.get(url, headers=admin).get_json() == []  # queued, not started
+    assert runner.run_queued(db.engine(), SyncSettings.from_settings(config.settings()))
+    entries = client.get(url, headers=admin).get_json()
+    assert [e["action"] for e in entries] == ["sync_run.finish", "sync_run.start"]
+    assert entries[1]["after"]["triggered_by"] == entries[1]["actor"]
+    assert entries[1]["actor"].startswith("admin:")
+
+
 @pytest.fixture
 def sync_env(app, client, admin):
-    from groupcover.sync import service
+    from groupcover.sync import runner
+    from groupcover.sync.settings import SyncSettings
 
-    app.config["VENDOR_API_URL"] = "http://127.0.0.1:9"  # no member has a credential: no calls
-    settings = service.SyncSettings.from_config(app.config)
-    run = service.run_sync(db.engine(), settings, "full", "test-operator")
+    # no member has a credential: no calls
+    update_settings(app, VENDOR_API_URL="http://127.0.0.1:9")
+    settings = SyncSettings.from_settings(config.settings())
+    run = runner.run_sync(db.engine(), settings, "full", "test-operator")
     return client, admin, run.id
 
 

@@ -9,7 +9,7 @@ import pytest
 import urllib3
 from sqlalchemy import select
 
-from groupcover import crypto, db
+from groupcover import config, crypto, db
 from groupcover.audit import AuditEntry
 from groupcover.members.models import Member
 from groupcover.redact import REDACTED, RedactingFilter, describe, redact
@@ -44,7 +44,7 @@ def _server_error(state: StubState, app) -> str:
 
 def _timeout(state: StubState, app) -> str:
     state.latency = 0.4
-    app.config.update(VENDOR_READ_TIMEOUT=0.1, VENDOR_RETRIES=1)
+    config.update_settings(app, VENDOR_READ_TIMEOUT=0.1, VENDOR_RETRIES=1)
     return SENTINEL
 
 
