@@ -86,3 +86,6 @@ def _configure_logging(app: Flask, log_level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app.logger.setLevel(level)
     logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
+    from groupcover.redact import install_log_filter
+
+    install_log_filter()  # no bearer token or Authorization value in any line we write

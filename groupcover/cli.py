@@ -57,21 +57,34 @@ def seed_demo_command() -> None:
 @click.option("--role", type=click.Choice(auth.ROLES), required=True)
 @click.option("--name", required=True, help="who the token is for (shown in the audit trail)")
 @click.option("--member", "member_id", type=int, help="member company id (role member)")
-def create_token_command(role: str, name: str, member_id: int | None) -> None:
-    """Print a new token as the last line; only its hash is stored."""
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3650),
+    help="days until the token expires (default TOKEN_DAYS)",
+)
+def create_token_command(role: str, name: str, member_id: int | None, days: int | None) -> None:
+    """Print a new token as the last line; only its hash is stored. Audited."""
     if role == "member" and member_id is None:
         raise click.UsageError("--member is required for a member token")
     if role == "admin" and member_id is not None:
         raise click.UsageError("an admin token belongs to no member: drop --member")
     try:
         with db.transaction() as session:
-            _row, plain = tokens_service.create_token(
-                session, role=role, name=name, member_id=member_id
+            row, plain = tokens_service.issue(
+                session,
+                role=role,
+                name=name,
+                member_id=member_id,
+                days=days,
+                actor="cli:create-token",
             )
     except Exception as exc:  # a NotFound for an unknown member, mostly
         current_app.logger.debug("create-token failed", exc_info=True)
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{role} token for {name!r} (store it now; it is not shown again):")
+    click.echo(
+        f"{role} token for {name!r}, expires {row.expires_at:%Y-%m-%d %H:%M} UTC "
+        "(store it now; it is not shown again):"
+    )
     click.echo(plain)
 
 

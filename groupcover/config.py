@@ -76,6 +76,7 @@ class Settings(BaseModel):
         None, description="SQLAlchemy URL; unset: sqlite:///<instance>/groupcover.db"
     )
     DB_POOL_SIZE: int = Field(5, ge=1, description="connections per process (PostgreSQL)")
+    DB_POOL_TIMEOUT: int = Field(30, ge=1, description="seconds to wait for a free connection")
 
     # --- security ------------------------------------------------------------------------
     ENCRYPTION_KEY: OptionalText = Field(
@@ -89,6 +90,11 @@ class Settings(BaseModel):
         32 * 1024 * 1024, ge=1024, description="body limit of the CSV endpoints (@large_body)"
     )
     HSTS_SECONDS: int = Field(0, ge=0, description="Strict-Transport-Security max-age; 0 = off")
+    TOKEN_DAYS: int = Field(365, ge=1, description="a new token's lifetime unless told")
+    AUTH_FAILURES_PER_MINUTE: int = Field(
+        20, ge=1, description="failed authentications per client address and minute"
+    )
+    TRUSTED_PROXIES: int = Field(0, ge=0, description="proxies whose X-Forwarded-For counts")
 
     # --- vendor API ----------------------------------------------------------------------
     VENDOR_API_URL: str = "http://127.0.0.1:8001"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import func, select
@@ -9,7 +10,12 @@ from sqlalchemy.sql import Select
 from sqlmodel import Session, col
 
 from groupcover import audit, clock, crypto
-from groupcover.errors import InvalidCorporateNumber, NotFound, VendorAccountTaken
+from groupcover.errors import (
+    InvalidCorporateNumber,
+    InvalidVendorToken,
+    NotFound,
+    VendorAccountTaken,
+)
 from groupcover.members.models import Member
 from groupcover.rules.corporate_number import (
     is_valid_corporate_number,
@@ -95,8 +101,22 @@ def update_member(session: Session, member: Member, changes: dict[str, Any]) -> 
     return member
 
 
+_TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")
+
+
+def clean_vendor_token(token: str) -> str:
+    """The token without surrounding whitespace; 422 unless it is visible ASCII (what an
+    HTTP header can carry: no control characters, spaces inside or non-ASCII letters). The
+    message never quotes the token."""
+    token = token.strip()
+    if not _TOKEN_CHARS.fullmatch(token):
+        raise InvalidVendorToken()
+    return token
+
+
 def set_vendor_credential(session: Session, member: Member, token: str) -> None:
     """Store the member's vendor API token encrypted; the audit trail notes only the fact."""
+    token = clean_vendor_token(token)
     had = member.vendor_credential is not None
     member.vendor_credential = crypto.encrypt(token)
     member.updated_at = clock.now()
@@ -108,6 +128,22 @@ def set_vendor_credential(session: Session, member: Member, token: str) -> None:
         member.id,
         before={"has_vendor_credential": had},
         after={"has_vendor_credential": True},
+    )
+
+
+def delete_vendor_credential(session: Session, member: Member) -> None:
+    """Forget the member's vendor API token (its account is no longer synced)."""
+    had = member.vendor_credential is not None
+    member.vendor_credential = None
+    member.updated_at = clock.now()
+    session.flush()
+    audit.record(
+        session,
+        "member.vendor_credential.delete",
+        "member",
+        member.id,
+        before={"has_vendor_credential": had},
+        after={"has_vendor_credential": False},
     )
 
 

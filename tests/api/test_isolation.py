@@ -92,6 +92,7 @@ ADMIN_ONLY = [
     ("POST", "/api/v1/members", {"name": "Intruder K.K.", "contact_email": "x@y.jp"}),
     ("PATCH", "/api/v1/members/{member_id}", {"name": "Renamed"}),
     ("PUT", "/api/v1/members/{member_id}/vendor-credential", {"token": "stolen"}),
+    ("DELETE", "/api/v1/members/{member_id}/vendor-credential", None),
     (
         "POST",
         "/api/v1/members/{member_id}/terms",
