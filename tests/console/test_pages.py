@@ -121,3 +121,16 @@ def test_an_invitation_creates_the_user_and_mails_a_link(app, sign_in, smtp_serv
     )
     assert r.status_code == 409
     assert "このメールアドレスの利用者はすでに登録されています。" in r.get_data(as_text=True)
+
+
+def test_dashboard_lists_the_renewals_to_chase(client, admin, sign_in, freeze):
+    freeze("2026-11-25T10:00:00+09:00")
+    ending = f.member(client, admin, name="Ending Soon K.K.")
+    f.term(client, admin, ending["id"], "2026-01-01", "2026-12-31")  # ends in 36 days
+    renewed = f.member(client, admin, name="Renewed K.K.")
+    f.term(client, admin, renewed["id"], "2026-01-01", "2026-12-31")
+    f.term(client, admin, renewed["id"], "2027-01-01", "2027-12-31")
+    page = sign_in("chase@admin.example.jp").get("/console")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Ending Soon K.K." in html and "Renewed K.K." not in html

@@ -57,7 +57,7 @@ def dashboard():
     )
     names = _member_names(
         session,
-        [t.member_id for t in ending]
+        [t["member_id"] for t in ending]
         + [i.member_id for i in open_incidents]
         + [r.member_id for r in failures],
     )
