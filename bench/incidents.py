@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url
 
 import groupcover.models  # noqa: F401
 from groupcover import create_app, db
-from groupcover.coverage.service import ensure_initial_terms
+from groupcover.coverage_terms.service import ensure_initial_terms
 from groupcover.incidents.models import CostLine, Incident
 from groupcover.members.models import Member
 from groupcover.migrate import upgrade

@@ -36,6 +36,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _blueprints() -> list:
     from groupcover.audit.api import blp as audit_blp
     from groupcover.coverage.api import blp as coverage_blp
+    from groupcover.coverage_terms.api import blp as coverage_terms_blp
     from groupcover.incidents.api import blp as incidents_blp
     from groupcover.members.api import blp as members_blp
     from groupcover.notices.api import blp as notices_blp
@@ -51,6 +52,7 @@ def _blueprints() -> list:
         terms_blp,
         suppliers_blp,
         coverage_blp,
+        coverage_terms_blp,
         tokens_blp,
         audit_blp,
         incidents_blp,

@@ -16,7 +16,7 @@ from flask import Flask, current_app, g, request
 from sqlalchemy import bindparam, select
 
 from groupcover import db
-from groupcover.errors import Forbidden, NotFound, Unauthorized
+from groupcover.errors import AdminOnly, NotFound, Unauthorized
 from groupcover.tokens.models import ApiToken
 
 Role = Literal["admin", "member"]
@@ -111,7 +111,7 @@ def require_admin() -> Principal:
     """403 for anyone but an administrator."""
     principal = current()
     if not principal.is_admin:
-        raise Forbidden("administrators only", field=None, rule="admin_only")
+        raise AdminOnly()
     return principal
 
 

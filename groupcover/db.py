@@ -17,7 +17,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, g, request
-from sqlalchemy import Connection, DateTime, Engine, create_engine, delete, event, text, update
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    Table,
+    create_engine,
+    delete,
+    event,
+    text,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
@@ -83,6 +93,11 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         # straight to the driver: every request begins, and the full execute path costs more
         conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
+
+
+def table(model: type[SQLModel]) -> Table:
+    """The Core table of a SQLModel class, for statements that skip the ORM."""
+    return model.__table__  # type: ignore[attr-defined]  # set by SQLModel, absent from its stubs
 
 
 def is_postgres(session: Session) -> bool:

@@ -14,7 +14,7 @@ from groupcover.members.models import Member
 from groupcover.members.service import create_member
 from groupcover.program.service import get_program, program_today, update_program
 from groupcover.suppliers.service import register
-from groupcover.terms.service import create_term
+from groupcover.terms.flows import create_term
 
 MEMBERS = [
     (

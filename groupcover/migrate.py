@@ -18,8 +18,23 @@ def alembic_config() -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Run every migration up to ``revision`` on ``engine`` in one transaction."""
+    """Run every migration up to ``revision`` on ``engine`` in one transaction.
+
+    SQLite alters a table by rebuilding it; its documented procedure turns foreign keys off
+    outside the transaction and checks them all before commit, which this does.
+    """
     cfg = alembic_config()
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        driver = connection.connection.driver_connection
+        if sqlite:
+            driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                cfg.attributes["connection"] = connection
+                command.upgrade(cfg, revision)
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise RuntimeError("the migration left rows with dangling foreign keys")
+        finally:
+            if sqlite:
+                driver.execute("PRAGMA foreign_keys=ON")

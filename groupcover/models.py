@@ -1,7 +1,7 @@
 """Every table, imported in one place so that Alembic and the tests see the whole schema."""
 
 from groupcover.audit import AuditEntry
-from groupcover.coverage.models import CoverageTerms
+from groupcover.coverage_terms.models import CoverageTerms
 from groupcover.db import Lease
 from groupcover.incidents.models import CostLine, Incident, Payment
 from groupcover.members.models import Member

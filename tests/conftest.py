@@ -24,7 +24,7 @@ from sqlmodel import SQLModel
 
 import groupcover.models  # noqa: F401
 from groupcover import clock, create_app, db
-from groupcover.coverage.service import ensure_initial_terms
+from groupcover.coverage_terms.service import ensure_initial_terms
 from groupcover.migrate import upgrade
 from groupcover.program.service import get_program
 from groupcover.tokens import service as tokens_service

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from groupcover import clock, db
 from groupcover.audit import AuditEntry
 from groupcover.errors import Conflict
-from groupcover.terms.service import create_term
+from groupcover.terms.flows import create_term
 from tests import factories as f
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, select
 from sqlmodel import SQLModel
 
 from groupcover import db
-from groupcover.coverage.models import CoverageTerms
-from groupcover.coverage.service import INITIAL_TERMS
-from groupcover.migrate import upgrade
+from groupcover.coverage_terms.models import CoverageTerms
+from groupcover.coverage_terms.service import INITIAL_TERMS
+from groupcover.migrate import alembic_config, upgrade
 from groupcover.program.models import Program
 from groupcover.program.service import DEFAULT_PROGRAM
 
@@ -24,8 +25,22 @@ def test_models_and_migrations_agree(app):
     assert diff == []
 
 
+def _schema(engine) -> tuple[str | None, dict[str, list[str]]]:
+    """The Alembic revision and every table's columns."""
+    with engine.connect() as conn:
+        revision = MigrationContext.configure(conn).get_current_revision()
+        found = inspect(conn)
+        tables = {t: [c["name"] for c in found.get_columns(t)] for t in found.get_table_names()}
+    return revision, tables
+
+
 def test_upgrade_is_idempotent_at_head(app):
-    upgrade(app.extensions["groupcover.engine"])  # already at head: nothing to do, no error
+    """Upgrading a database already at head changes nothing: the revision and tables stay."""
+    engine = app.extensions["groupcover.engine"]
+    before = _schema(engine)
+    upgrade(engine)
+    assert before[0] == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert _schema(engine) == before
 
 
 def test_migration_defaults_match_the_code(tmp_path):

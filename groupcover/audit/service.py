@@ -12,9 +12,9 @@ from typing import Any
 
 from flask import g, has_request_context
 from sqlalchemy import Select, insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from groupcover import clock
+from groupcover import clock, db
 from groupcover.audit.models import AuditEntry
 
 
@@ -72,12 +72,12 @@ def record_many(
     if not entries:
         return
     base = {"at": clock.now(), "actor": actor or current_actor(), "before": None, "after": None}
-    session.execute(insert(AuditEntry.__table__), [{**base, **entry} for entry in entries])
+    session.execute(insert(db.table(AuditEntry)), [{**base, **entry} for entry in entries])
 
 
 def entries_query(filters: dict[str, Any]) -> Select:
     """Audit entries, newest first, filtered by any of ``entity``, ``entity_id``, ``action``."""
-    stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
+    stmt = select(AuditEntry).order_by(col(AuditEntry.id).desc())
     for key in ("entity", "entity_id", "action"):
         if key in filters:
             stmt = stmt.where(getattr(AuditEntry, key) == filters[key])

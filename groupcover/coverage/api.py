@@ -7,14 +7,13 @@ from groupcover import auth, db
 from groupcover.coverage import service
 from groupcover.coverage.schemas import (
     CoverageQuerySchema,
-    CoverageTermsSchema,
     DomainCoverageSchema,
     MemberCoverageSchema,
     OnQuerySchema,
 )
 from groupcover.program.service import program_today
 from groupcover.suppliers.service import parse_domain
-from groupcover.web import Blueprint, paginate_query
+from groupcover.web import Blueprint
 
 blp = Blueprint(
     "coverage",
@@ -56,12 +55,3 @@ class MemberCoverageView(MethodView):
         return service.member_coverage(
             session, member_id, query.get("on") or program_today(session)
         )
-
-
-@blp.route("/coverage-terms")
-class CoverageTermsView(MethodView):
-    @blp.response(200, CoverageTermsSchema(many=True))
-    @blp.paginated()
-    def get(self, pagination_parameters):
-        """The coverage-terms versions (補償内容), oldest first (any token)."""
-        return paginate_query(db.session(), service.terms_versions_query(), pagination_parameters)

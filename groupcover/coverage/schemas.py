@@ -42,14 +42,3 @@ class MemberCoverageSchema(Schema):
     aggregate_paid = fields.Integer()
     aggregate_remaining = fields.Integer()
     suppliers_covered = fields.Integer()
-
-
-class CoverageTermsSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    effective_date = fields.Date(required=True)
-    per_incident_limit = fields.Integer(required=True, strict=True)
-    aggregate_limit = fields.Integer(required=True, strict=True)
-    summary_ja = fields.String(required=True)
-    summary_en = fields.String(required=True)
-    published_on = fields.Date(dump_only=True, allow_none=True)
-    override_reason = fields.String(allow_none=True)

@@ -9,80 +9,24 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Connection, Date, Select, bindparam, distinct, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from groupcover.coverage.models import CoverageTerms
+from groupcover import db
+from groupcover.coverage_terms.models import CoverageTerms
+from groupcover.coverage_terms.service import limit_in_force_sql, limits_on
 from groupcover.members.models import Member
 from groupcover.members.service import get_member
 from groupcover.rules.coverage import Term as TermRule
 from groupcover.rules.coverage import supplier_coverage_period
-from groupcover.rules.limits import (
-    AGGREGATE_LIMIT_YEN,
-    PER_INCIDENT_LIMIT_YEN,
-    Limits,
-    aggregate_remaining,
-)
+from groupcover.rules.limits import Limits, aggregate_remaining
 from groupcover.rules.periods import Span
 from groupcover.suppliers.models import Registration
 from groupcover.suppliers.service import active_on
 from groupcover.terms.models import Term
 from groupcover.terms.service import running_on, running_term
-
-INITIAL_TERMS = {
-    "effective_date": date(2000, 1, 1),
-    "per_incident_limit": PER_INCIDENT_LIMIT_YEN,
-    "aggregate_limit": AGGREGATE_LIMIT_YEN,
-    "summary_ja": "補償内容（当初）: 1事故につき300万円、補償期間中の累計1,000万円。",
-    "summary_en": "Initial coverage terms: ¥3,000,000 per incident, "
-    "¥10,000,000 in aggregate per coverage period.",
-}
-
-
-def ensure_initial_terms(session: Session) -> None:
-    """The program starts with one coverage-terms version (also created by migration 0001)."""
-    if session.execute(select(CoverageTerms.id).limit(1)).first() is None:
-        session.add(CoverageTerms(**INITIAL_TERMS))
-        session.flush()
-
-
-def _in_force(executor: Session | Connection, columns: list, on: date):
-    """The row of ``columns`` of the version in force on ``on``: the latest effective on or
-    before it; before the first version took effect, the first version."""
-    stmt = select(*columns)
-    row = executor.execute(
-        stmt.where(CoverageTerms.effective_date <= on)
-        .order_by(CoverageTerms.effective_date.desc())
-        .limit(1)
-    ).first()
-    return row or executor.execute(stmt.order_by(CoverageTerms.effective_date).limit(1)).one()
-
-
-def terms_in_force(session: Session, on: date) -> CoverageTerms:
-    """The coverage-terms version (補償内容) in force on ``on``."""
-    return _in_force(session, [CoverageTerms], on)[0]
-
-
-def limits_on(executor: Session | Connection, on: date) -> Limits:
-    """The limits (C3) of the version in force on ``on``."""
-    per_incident, aggregate = _in_force(
-        executor, [CoverageTerms.per_incident_limit, CoverageTerms.aggregate_limit], on
-    )
-    return Limits(per_incident, aggregate)
-
-
-def _limit_in_force(column, on):
-    """SQL: ``column`` of the coverage-terms version in force on ``on`` (NULL before the
-    first version; ``terms_in_force`` then answers)."""
-    versions = CoverageTerms.__table__
-    return (
-        select(column)
-        .where(versions.c.effective_date <= on)
-        .order_by(versions.c.effective_date.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,12 +53,12 @@ class SupplierCoverage:
         }
 
 
-def _supplier_coverage_statement(for_one_member: bool) -> Select:
+def _supplier_coverage_statement(for_one_member: bool) -> Select[Any]:
     """Registrations of ``:domain`` counting on ``:on``, each with its member's term running
     that day (at most one: a member's terms never overlap), the member's name and the limits
     in force (one round trip for the whole answer)."""
-    reg, term, member = Registration.__table__, Term.__table__, Member.__table__
-    versions = CoverageTerms.__table__
+    reg, term, member = db.table(Registration), db.table(Term), db.table(Member)
+    versions = db.table(CoverageTerms)
     on = bindparam("on", type_=Date)
     stmt = active_on(
         select(
@@ -128,8 +72,8 @@ def _supplier_coverage_statement(for_one_member: bool) -> Select:
             term.c.last_day,
             term.c.aggregate_paid,
             member.c.name,
-            _limit_in_force(versions.c.per_incident_limit, on).label("per_incident_limit"),
-            _limit_in_force(versions.c.aggregate_limit, on).label("aggregate_limit"),
+            limit_in_force_sql(versions.c.per_incident_limit, on).label("per_incident_limit"),
+            limit_in_force_sql(versions.c.aggregate_limit, on).label("aggregate_limit"),
         )
         .join_from(reg, term, term.c.member_id == reg.c.member_id)
         .join(member, member.c.id == reg.c.member_id)
@@ -210,8 +154,8 @@ def member_coverage(session: Session, member_id: int, on: date) -> dict:
         return answer
     suppliers = session.execute(
         active_on(
-            select(func.count(distinct(Registration.domain))).where(
-                Registration.member_id == member_id
+            select(func.count(distinct(col(Registration.domain)))).where(
+                col(Registration.member_id) == member_id
             ),
             on,
         )
@@ -225,7 +169,3 @@ def member_coverage(session: Session, member_id: int, on: date) -> dict:
         suppliers_covered=suppliers,
     )
     return answer
-
-
-def terms_versions_query():
-    return select(CoverageTerms).order_by(CoverageTerms.effective_date)

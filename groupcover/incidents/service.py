@@ -16,11 +16,11 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.sql import Select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from groupcover import audit, clock, crypto, db
-from groupcover.coverage.service import limits_on
-from groupcover.errors import Conflict, NotFound, RuleViolation
+from groupcover.coverage_terms.service import limits_on
+from groupcover.errors import Conflict, LimitExceeded, NotCovered, NotFound, RuleViolation
 from groupcover.incidents.models import CostLine, Incident, Payment
 from groupcover.members.service import get_member
 from groupcover.rules import costs as cost_rules
@@ -53,22 +53,23 @@ def get_incident(session: Session, incident_id: int, member_id: int | None) -> I
 def list_incidents_query(
     visible_member_id: int | None, member_id: int | None = None, covered: bool | None = None
 ) -> Select:
-    stmt = select(Incident).order_by(Incident.id)
+    stmt = select(Incident).order_by(col(Incident.id))
     if visible_member_id is not None:
-        stmt = stmt.where(Incident.member_id == visible_member_id)
+        stmt = stmt.where(col(Incident.member_id) == visible_member_id)
     if member_id is not None:
-        stmt = stmt.where(Incident.member_id == member_id)
+        stmt = stmt.where(col(Incident.member_id) == member_id)
     if covered is not None:
-        stmt = stmt.where(Incident.covered == covered)
+        stmt = stmt.where(col(Incident.covered) == covered)
     return stmt
 
 
 def overdue_query(on: date) -> Select:
     """Claims complete whose ``pay_by`` has passed on ``on`` and on which nothing is paid."""
+    pay_by = col(Incident.pay_by)
     return (
         select(Incident)
-        .where(Incident.pay_by.is_not(None), Incident.pay_by < on, Incident.paid_yen == 0)
-        .order_by(Incident.pay_by, Incident.id)
+        .where(pay_by.is_not(None), pay_by < on, col(Incident.paid_yen) == 0)
+        .order_by(pay_by, col(Incident.id))
     )
 
 
@@ -114,7 +115,8 @@ def _insured_period(
         r.span
         for r in session.execute(
             select(Registration).where(
-                Registration.member_id == member_id, Registration.domain == registration.domain
+                col(Registration.member_id) == member_id,
+                col(Registration.domain) == registration.domain,
             )
         ).scalars()
     ]
@@ -184,7 +186,7 @@ def _locked(session: Session, incident: Incident) -> Incident:
     by concurrent requests never loses an update (PostgreSQL; SQLite writers are serial)."""
     return session.execute(
         db.for_update(
-            session, select(Incident).where(Incident.id == incident.id)
+            session, select(Incident).where(col(Incident.id) == incident.id)
         ).execution_options(populate_existing=True)
     ).scalar_one()
 
@@ -219,7 +221,10 @@ def add_cost(session: Session, incident: Incident, values: dict[str, Any], today
     incident = _locked(session, incident)
     try:
         cost_rules.check_cost_category(
-            incident.cause, values["category"], values.get("item"), incident.attack_occurred
+            cost_rules.Cause(incident.cause),
+            values["category"],
+            values.get("item"),
+            incident.attack_occurred,
         )
     except cost_rules.CostRuleError as err:
         raise _rule_violation(err) from err
@@ -229,7 +234,7 @@ def add_cost(session: Session, incident: Incident, values: dict[str, Any], today
             field="incurred_on",
             rule="incurred_on_not_future",
         )
-    line = CostLine(incident_id=incident.id, **values)
+    line = CostLine(incident_id=incident.id, **values)  # type: ignore[arg-type]  # stored: has an id
     session.add(line)
     before = audit.snapshot(incident, exclude=_PRIVATE)
     incident.claimed_yen += line.amount_yen
@@ -239,11 +244,13 @@ def add_cost(session: Session, incident: Incident, values: dict[str, Any], today
 
 
 def costs_query(incident: Incident) -> Select:
-    return select(CostLine).where(CostLine.incident_id == incident.id).order_by(CostLine.id)
+    return (
+        select(CostLine).where(col(CostLine.incident_id) == incident.id).order_by(col(CostLine.id))
+    )
 
 
 def payments_query(incident: Incident) -> Select:
-    return select(Payment).where(Payment.incident_id == incident.id).order_by(Payment.id)
+    return select(Payment).where(col(Payment.incident_id) == incident.id).order_by(col(Payment.id))
 
 
 def update_documents(
@@ -339,11 +346,7 @@ def record_payment(
     """
     incident = get_incident(session, incident_id, None)
     if not incident.covered or incident.term_id is None:
-        raise RuleViolation(
-            f"incident {incident.id} is not covered ({incident.reason}): nothing can be paid",
-            field="incident_id",
-            rule="payment_on_covered_incident_only",
-        )
+        raise NotCovered(incident.id, incident.reason)
     if paid_on > today or paid_on < incident.occurred_on:
         raise RuleViolation(
             f"paid_on must lie between occurred_on ({incident.occurred_on}) and today ({today})",
@@ -351,29 +354,21 @@ def record_payment(
             rule="paid_on_in_range",
         )
     term = session.execute(
-        db.for_update(session, select(Term).where(Term.id == incident.term_id)).execution_options(
-            populate_existing=True
-        )
+        db.for_update(
+            session, select(Term).where(col(Term.id) == incident.term_id)
+        ).execution_options(populate_existing=True)
     ).scalar_one()
     session.refresh(incident)
     limits = limits_on(session, incident.occurred_on)
     headroom = limit_rules.payment_headroom(limits, incident.paid_yen, term.aggregate_paid)
     passed = limit_rules.limit_passed(amount_yen, headroom)
     if passed is not None:
-        raise Conflict(
-            f"a payment of ¥{amount_yen:,} would pass the {passed.replace('_', '-')} limit; "
-            f"¥{headroom.per_incident_remaining:,} remains on this incident and "
-            f"¥{headroom.aggregate_remaining:,} in the member's coverage period",
-            field="amount_yen",
-            rule=f"{passed}_limit_exceeded",
-            limit=passed,
-            per_incident_limit=limits.per_incident,
-            aggregate_limit=limits.aggregate,
-            per_incident_remaining=headroom.per_incident_remaining,
-            aggregate_remaining=headroom.aggregate_remaining,
-        )
+        raise LimitExceeded(amount_yen, passed, limits, headroom)
     payment = Payment(
-        incident_id=incident.id, term_id=term.id, amount_yen=amount_yen, paid_on=paid_on
+        incident_id=incident.id,  # type: ignore[arg-type]  # stored: has an id
+        term_id=term.id,
+        amount_yen=amount_yen,
+        paid_on=paid_on,
     )
     session.add(payment)
     incident.paid_yen += amount_yen

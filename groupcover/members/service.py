@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from groupcover import audit, clock, crypto
-from groupcover.errors import Conflict, NotFound, RuleViolation
+from groupcover.errors import InvalidCorporateNumber, NotFound, VendorAccountTaken
 from groupcover.members.models import Member
 from groupcover.rules.corporate_number import is_valid_corporate_number
 
@@ -24,34 +24,25 @@ def get_member(session: Session, member_id: int) -> Member:
 
 
 def list_members_query(name: str | None = None, vendor_account_id: str | None = None) -> Select:
-    stmt = select(Member).order_by(Member.id)
+    stmt = select(Member).order_by(col(Member.id))
     if name:
         stmt = stmt.where(func.lower(Member.name).contains(name.lower()))
     if vendor_account_id:
-        stmt = stmt.where(Member.vendor_account_id == vendor_account_id)
+        stmt = stmt.where(col(Member.vendor_account_id) == vendor_account_id)
     return stmt
 
 
 def _validate(session: Session, values: dict[str, Any], member_id: int | None = None) -> None:
     number = values.get("corporate_number")
     if number is not None and not is_valid_corporate_number(number):
-        raise RuleViolation(
-            "corporate_number must be 13 digits whose first digit is the check digit",
-            field="corporate_number",
-            rule="corporate_number_check_digit",
-        )
+        raise InvalidCorporateNumber()
     account = values.get("vendor_account_id")
     if account is not None:
         other = session.execute(
-            select(Member.id).where(Member.vendor_account_id == account)
+            select(col(Member.id)).where(col(Member.vendor_account_id) == account)
         ).scalar_one_or_none()
         if other is not None and other != member_id:
-            raise Conflict(
-                f"vendor_account_id {account!r} belongs to another member",
-                field="vendor_account_id",
-                rule="vendor_account_id_unique",
-                member_id=other,
-            )
+            raise VendorAccountTaken(account, other)
 
 
 def create_member(session: Session, values: dict[str, Any]) -> Member:

@@ -5,14 +5,7 @@ from flask.views import MethodView
 from groupcover import auth, db
 from groupcover.notices import service
 from groupcover.notices.models import Notice
-from groupcover.notices.schemas import (
-    CoverageChangeSchema,
-    NoticeDetailSchema,
-    NoticeQuerySchema,
-    NoticeSchema,
-    PreviewSchema,
-    PublishedTermsSchema,
-)
+from groupcover.notices.schemas import NoticeDetailSchema, NoticeQuerySchema, NoticeSchema
 from groupcover.program.service import program_today
 from groupcover.web import Blueprint, paginate_query
 
@@ -20,43 +13,12 @@ blp = Blueprint(
     "notices",
     __name__,
     url_prefix="/api/v1",
-    description="Coverage-terms changes (補償内容の変更) and the two-month notice.",
+    description="Notices of coverage-terms changes (補償内容の変更) and the two-month notice.",
 )
 
 
-@blp.route("/coverage-terms", methods=["POST"])
-class PublishView(MethodView):
-    @blp.arguments(CoverageChangeSchema)
-    @blp.response(201, PublishedTermsSchema)
-    def post(self, values):
-        """Publish a coverage-terms version and one notice per member affected (admins).
-
-        An effective date earlier than rule N1 allows from today is a 422 naming the earliest
-        allowed date, unless ``override_reason`` is given: it is recorded and said in the
-        letters."""
-        auth.require_admin()
-        session = db.session()
-        version, created = service.publish(
-            session, service.Change(**values), program_today(session)
-        )
-        return {**version.model_dump(), "notices_created": created}
-
-
-@blp.route("/coverage-terms/preview", methods=["POST"])
-class PreviewView(MethodView):
-    @blp.arguments(CoverageChangeSchema)
-    @blp.response(200, PreviewSchema)
-    def post(self, values):
-        """Dry run of a publication: members affected, send_by, the letter (admins).
-
-        Nothing is stored; a change that publishing would refuse is refused the same way."""
-        auth.require_admin()
-        session = db.session()
-        return service.preview(session, service.Change(**values), program_today(session))
-
-
 def _view(notice: Notice, today, **extra) -> dict:
-    return {**notice.model_dump(), "late": service.is_late(notice, today), **extra}
+    return {**notice.model_dump(), "late": notice.late_on(today), **extra}
 
 
 @blp.route("/notices")

@@ -3,10 +3,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ColumnElement, Index, UniqueConstraint, func
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlmodel import Field, SQLModel
 
 from groupcover import db
+from groupcover.rules.notice import is_notice_late
 
 STATUSES = ("pending", "sent", "failed", "cancelled")
 KINDS = ("coverage_change", "withdrawal", "limit_alert", "payment_extension")
@@ -24,6 +26,7 @@ class Notice(SQLModel, table=True):
     ``claimed_until`` are the sender's lease on the row while it is being delivered.
     """
 
+    model_config = {"ignored_types": (hybrid_method,)}  # a rule with an SQL form, below
     __tablename__ = "notice"
     __table_args__ = (
         UniqueConstraint("key", name="uq_notice_key"),
@@ -56,3 +59,14 @@ class Notice(SQLModel, table=True):
     acknowledged_at: datetime | None = Field(default=None, sa_type=db.UTCDateTime)
     created_on: date = Field(description="the day the notice was created, program time zone")
     created_at: datetime = db.utcnow_field()
+
+    @hybrid_method
+    def late_on(self, today: date) -> bool:
+        """N1: not sent by the end of its ``send_by`` day (``rules.notice.is_notice_late``)."""
+        return is_notice_late(self.send_by, self.sent_on, today)
+
+    @late_on.inplace.expression
+    @classmethod
+    def _late_on_sql(cls, today: date) -> ColumnElement[bool]:
+        """The same rule in SQL, for lists: the day judged (sent, else today) > send_by."""
+        return func.coalesce(cls.sent_on, today) > cls.send_by

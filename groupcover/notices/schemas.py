@@ -2,65 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from groupcover.coverage.schemas import CoverageTermsSchema
 from groupcover.notices.models import KINDS, STATUSES
-
-
-class CoverageChangeSchema(Schema):
-    """A new coverage-terms version (補償内容) as the administrator submits it."""
-
-    effective_date = fields.Date(
-        required=True,
-        metadata={"description": "first day the new terms apply; rule N1 wants two months' notice"},
-    )
-    per_incident_limit = fields.Integer(
-        required=True, strict=True, metadata={"description": "whole yen"}
-    )
-    aggregate_limit = fields.Integer(
-        required=True, strict=True, metadata={"description": "whole yen per coverage period"}
-    )
-    summary_ja = fields.String(required=True, validate=validate.Length(1, 4000))
-    summary_en = fields.String(required=True, validate=validate.Length(1, 4000))
-    override_reason = fields.String(
-        allow_none=True,
-        validate=validate.Length(max=2000),
-        metadata={
-            "description": "why less than two months' notice is given "
-            "(原則として2か月以上前); recorded and shown in the letter"
-        },
-    )
-
-
-class PublishedTermsSchema(CoverageTermsSchema):
-    notices_created = fields.Integer(dump_only=True)
-
-
-class PreviewNoticeSchema(Schema):
-    member_id = fields.Integer()
-    member_name = fields.String()
-    send_by = fields.Date()
-    late = fields.Boolean()
-
-
-class PreviewLetterSchema(Schema):
-    member_id = fields.Integer()
-    subject = fields.String()
-    body = fields.String()
-
-
-class PreviewSchema(Schema):
-    today = fields.Date(metadata={"description": "today in the program time zone"})
-    effective_date = fields.Date()
-    earliest_allowed = fields.Date(metadata={"description": "rule N1 from today"})
-    send_by = fields.Date()
-    late = fields.Boolean(metadata={"description": "the notices start late (override given)"})
-    members_affected = fields.Integer()
-    notices = fields.List(fields.Nested(PreviewNoticeSchema))
-    letter = fields.Nested(
-        PreviewLetterSchema,
-        allow_none=True,
-        metadata={"description": "the letter of the first member affected"},
-    )
 
 
 class NoticeQuerySchema(Schema):

@@ -1,25 +1,24 @@
-"""Coverage-terms changes (補償内容の変更) and their notices (seed 004 §2②, rule N1).
+"""Notices of coverage-terms changes (補償内容の変更の通知; seed 004 §2②, rule N1).
 
-Publishing a version checks N1 against today in the program's time zone and creates, in the
-same transaction, one notice per member company with a term running on or after the effective
-date. A member given such a term later, before the effective date, gets its notice when the
-term is created (``notify_new_term``). Delivery is ``groupcover.notices.delivery``.
+Notices are created in the transaction that makes them due: publishing a version
+(``create_for_version``, called by ``groupcover.coverage_terms.flows.publish``) or giving a
+member a term that runs into a published, not yet effective version (``notify_new_term``,
+called by ``groupcover.terms.flows.create_term``). Delivery is ``groupcover.notices.delivery``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, insert, literal, or_, select, text
+from sqlalchemy import String, cast, insert, literal, select
 from sqlalchemy.sql import Select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from groupcover import audit, clock, db
-from groupcover.coverage.models import CoverageTerms
-from groupcover.coverage.service import terms_in_force
-from groupcover.errors import Conflict, Forbidden, NotFound, RuleViolation
+from groupcover.coverage_terms.models import CoverageTerms
+from groupcover.coverage_terms.service import terms_in_force
+from groupcover.errors import MemberOnly, NotFound
 from groupcover.members.models import Member
 from groupcover.notices.letters import Letter, LetterValues, render_kind, render_letter
 from groupcover.notices.models import Notice
@@ -27,7 +26,7 @@ from groupcover.notices.outbox import coverage_change_key, coverage_change_key_p
 from groupcover.program.models import Program
 from groupcover.program.service import get_program
 from groupcover.rules.limits import Limits
-from groupcover.rules.notice import earliest_effective_date, send_by
+from groupcover.rules.notice import is_notice_late, send_by
 from groupcover.terms.models import Term
 
 LATE_MEMBER_REASON = (
@@ -36,135 +35,9 @@ LATE_MEMBER_REASON = (
 )
 
 
-class NoticeTooLate(RuleViolation):
-    """N1: the effective date leaves less than two months' notice and no reason was given."""
-
-    def __init__(self, effective_date: date, earliest: date):
-        super().__init__(
-            f"effective_date {effective_date} leaves less than two months' notice (rule N1, "
-            f"原則として2か月以上前); the earliest allowed date is {earliest}, or give "
-            "override_reason",
-            field="effective_date",
-            rule="notice_two_months",
-            earliest_allowed=earliest.isoformat(),
-        )
-
-
-@dataclass(frozen=True)
-class Change:
-    """A coverage-terms change as the administrator submits it."""
-
-    effective_date: date
-    per_incident_limit: int
-    aggregate_limit: int
-    summary_ja: str
-    summary_en: str
-    override_reason: str | None = None
-
-
-def _term_runs_on_or_after(day: date):
-    return func.coalesce(Term.last_day, Term.end_date) >= day
-
-
-def validate_change(session: Session, change: Change, today: date) -> date:
-    """Check a change against N1 and the versions already published; return its send_by."""
-    for name in ("per_incident_limit", "aggregate_limit"):
-        if getattr(change, name) <= 0:
-            raise RuleViolation(
-                f"{name} must be a positive number of yen", field=name, rule="limits_positive"
-            )
-    if change.per_incident_limit > change.aggregate_limit:
-        raise RuleViolation(
-            "per_incident_limit cannot exceed aggregate_limit",
-            field="per_incident_limit",
-            rule="per_incident_within_aggregate",
-        )
-    if change.effective_date <= today:
-        raise RuleViolation(
-            f"effective_date must be after today ({today})",
-            field="effective_date",
-            rule="effective_date_in_future",
-        )
-    earliest = earliest_effective_date(today)
-    if change.effective_date < earliest and not (change.override_reason or "").strip():
-        raise NoticeTooLate(change.effective_date, earliest)
-    latest = session.execute(select(func.max(CoverageTerms.effective_date))).scalar_one()
-    if latest is not None and change.effective_date <= latest:
-        raise Conflict(
-            f"a version effective on {latest} exists; a new one must take effect after it",
-            field="effective_date",
-            rule="coverage_terms_after_latest",
-        )
-    return send_by(change.effective_date)
-
-
-def affected_members_query(effective_date: date) -> Select:
-    """Members with a term running on or after ``effective_date``: they receive the notice."""
-    return (
-        select(Member.id, Member.name)
-        .where(Member.id.in_(select(Term.member_id).where(_term_runs_on_or_after(effective_date))))
-        .order_by(Member.id)
-    )
-
-
-def preview(session: Session, change: Change, today: date) -> dict[str, Any]:
-    """What publishing ``change`` today would do, without doing it (a dry run)."""
-    due = validate_change(session, change, today)
-    members = session.execute(affected_members_query(change.effective_date)).all()
-    old = terms_in_force(session, change.effective_date - timedelta(days=1))
-    late = due < today
-    letter = None
-    if members:
-        member = session.get(Member, members[0].id)
-        letter = _render(
-            get_program(session),
-            member,
-            old,
-            _as_version(change),
-            None,
-            change.override_reason if late else None,
-        )
-    return {
-        "today": today,
-        "effective_date": change.effective_date,
-        "earliest_allowed": earliest_effective_date(today),
-        "send_by": due,
-        "late": late,
-        "members_affected": len(members),
-        "notices": [
-            {"member_id": m.id, "member_name": m.name, "send_by": due, "late": late}
-            for m in members
-        ],
-        "letter": None
-        if letter is None
-        else {"member_id": members[0].id, "subject": letter.subject, "body": letter.body},
-    }
-
-
-def _as_version(change: Change) -> CoverageTerms:
-    return CoverageTerms(
-        effective_date=change.effective_date,
-        per_incident_limit=change.per_incident_limit,
-        aggregate_limit=change.aggregate_limit,
-        summary_ja=change.summary_ja,
-        summary_en=change.summary_en,
-        override_reason=change.override_reason,
-    )
-
-
-def publish(session: Session, change: Change, today: date) -> tuple[CoverageTerms, int]:
-    """Publish a version and create its notices in one transaction; return both."""
-    if db.is_postgres(session):
-        # Serialises publications, and term writes against this one: a term committed while
-        # we publish is either seen by the INSERT … SELECT below, or its notify_new_term sees
-        # this version. (SQLite's BEGIN IMMEDIATE serialises all writers already.)
-        session.execute(text("LOCK TABLE term IN SHARE ROW EXCLUSIVE MODE"))
-    due = validate_change(session, change, today)
-    version = _as_version(change)
-    version.override_reason = (change.override_reason or "").strip() or None
-    version.published_on = today
-    session.add(version)
-    session.flush()
+def create_for_version(session: Session, version: CoverageTerms, due: date, today: date) -> int:
+    """One notice of ``version`` per member with a term running on or after its effective
+    date, in one INSERT … SELECT; return how many were created."""
     created = session.execute(
         insert(Notice)
         .from_select(
@@ -180,30 +53,24 @@ def publish(session: Session, change: Change, today: date) -> tuple[CoverageTerm
                 "created_at",
             ],
             select(
-                Term.member_id,
+                col(Term.member_id),
                 literal("coverage_change"),
-                literal(coverage_change_key_prefix(version.id)) + cast(Term.member_id, String),
+                literal(coverage_change_key_prefix(version.id))  # type: ignore[arg-type]  # flushed
+                + cast(Term.member_id, String),
                 literal(version.id),
                 literal(due),
                 literal("pending"),
                 literal(0),
                 literal(today),
-                literal(clock.now(), Notice.__table__.c.created_at.type),
+                literal(clock.now(), db.table(Notice).c.created_at.type),
             )
-            .where(_term_runs_on_or_after(change.effective_date))
+            .where(Term.period_end >= version.effective_date)
             .distinct()
-            .order_by(Term.member_id),
+            .order_by(col(Term.member_id)),
         )
-        .returning(Notice.id)
+        .returning(col(Notice.id))
     ).all()
-    audit.record(
-        session,
-        "coverage_terms.publish",
-        "coverage_terms",
-        version.id,
-        after={**audit.snapshot(version), "notices_created": len(created)},
-    )
-    return version, len(created)
+    return len(created)
 
 
 def notify_new_term(session: Session, term: Term, today: date) -> list[Notice]:
@@ -212,18 +79,18 @@ def notify_new_term(session: Session, term: Term, today: date) -> list[Notice]:
     Called by the terms service whenever a term is created: a member enrolled (or renewed)
     after a change was published, but before it takes effect, must be told as well.
     """
-    period_end = term.last_day or term.end_date
-    already = select(Notice.coverage_terms_id).where(
-        Notice.member_id == term.member_id, Notice.kind == "coverage_change"
+    already = select(col(Notice.coverage_terms_id)).where(
+        col(Notice.member_id) == term.member_id, col(Notice.kind) == "coverage_change"
     )
+    effective = col(CoverageTerms.effective_date)
     versions = session.execute(
         select(CoverageTerms)
         .where(
-            CoverageTerms.effective_date > today,
-            CoverageTerms.effective_date <= period_end,
-            CoverageTerms.id.not_in(already),
+            effective > today,
+            effective <= term.period_end,
+            col(CoverageTerms.id).not_in(already),
         )
-        .order_by(CoverageTerms.effective_date)
+        .order_by(effective)
     ).scalars()
     notices = [
         Notice(
@@ -249,21 +116,6 @@ def notify_new_term(session: Session, term: Term, today: date) -> list[Notice]:
     return notices
 
 
-def is_late(notice: Notice, today: date) -> bool:
-    """Not sent by the end of its ``send_by`` day (sent later, or still unsent after it)."""
-    if notice.sent_on is not None:
-        return notice.sent_on > notice.send_by
-    return today > notice.send_by
-
-
-def _late_filter(today: date, late: bool):
-    condition = or_(
-        Notice.sent_on > Notice.send_by,
-        and_(Notice.sent_on.is_(None), Notice.send_by < today),
-    )
-    return condition if late else ~condition
-
-
 def list_query(
     today: date,
     *,
@@ -274,22 +126,21 @@ def list_query(
     acknowledged: bool | None = None,
     coverage_terms_id: int | None = None,
 ) -> Select:
-    stmt = select(Notice).order_by(Notice.id)
+    stmt = select(Notice).order_by(col(Notice.id))
     if member_id is not None:
-        stmt = stmt.where(Notice.member_id == member_id)
+        stmt = stmt.where(col(Notice.member_id) == member_id)
     if status is not None:
-        stmt = stmt.where(Notice.status == status)
+        stmt = stmt.where(col(Notice.status) == status)
     if kind is not None:
-        stmt = stmt.where(Notice.kind == kind)
+        stmt = stmt.where(col(Notice.kind) == kind)
     if coverage_terms_id is not None:
-        stmt = stmt.where(Notice.coverage_terms_id == coverage_terms_id)
+        stmt = stmt.where(col(Notice.coverage_terms_id) == coverage_terms_id)
     if late is not None:
-        stmt = stmt.where(_late_filter(today, late))
+        stmt = stmt.where(Notice.late_on(today) if late else ~Notice.late_on(today))
     if acknowledged is not None:
+        acknowledged_at = col(Notice.acknowledged_at)
         stmt = stmt.where(
-            Notice.acknowledged_at.is_not(None)
-            if acknowledged
-            else Notice.acknowledged_at.is_(None)
+            acknowledged_at.is_not(None) if acknowledged else acknowledged_at.is_(None)
         )
     return stmt
 
@@ -305,9 +156,7 @@ def get_notice(session: Session, notice_id: int, visible_member_id: int | None) 
 def acknowledge(session: Session, notice_id: int, member_id: int | None) -> Notice:
     """The member confirms it read the notice; repeating it changes nothing."""
     if member_id is None:
-        raise Forbidden(
-            "only the member company itself acknowledges its notice", field=None, rule="member_only"
-        )
+        raise MemberOnly("only the member company itself acknowledges its notice")
     notice = get_notice(session, notice_id, member_id)
     if notice.acknowledged_at is None:
         notice.acknowledged_at = clock.now().astimezone(UTC)
@@ -324,27 +173,36 @@ def acknowledge(session: Session, notice_id: int, member_id: int | None) -> Noti
 
 def letter_for(session: Session, notice: Notice) -> Letter:
     """The notice's letter as it is (or was) sent."""
-    return letters_for(session, [(notice, session.get(Member, notice.member_id))])[0]
+    return letters_for(session, [(notice, session.get_one(Member, notice.member_id))])[0]
 
 
 def letters_for(session: Session, rows: list[tuple[Notice, Member]]) -> list[Letter]:
     """The letters of many notices, loading the program and each version (old and new) once."""
     program = get_program(session)
-    versions: dict[int, tuple[CoverageTerms, CoverageTerms]] = {}
+    versions: dict[int | None, tuple[CoverageTerms, CoverageTerms]] = {}
     letters = []
     for notice, member in rows:
         if notice.kind != "coverage_change":
             letters.append(render_kind(notice.kind, _letter_context(program, member, notice)))
             continue
         if notice.coverage_terms_id not in versions:
-            new = session.get(CoverageTerms, notice.coverage_terms_id)
-            versions[new.id] = (
+            new = session.get_one(CoverageTerms, notice.coverage_terms_id)
+            versions[notice.coverage_terms_id] = (
                 terms_in_force(session, new.effective_date - timedelta(days=1)),
                 new,
             )
         old, new = versions[notice.coverage_terms_id]
         letters.append(_render(program, member, old, new, notice.id, late_reason(notice, new)))
     return letters
+
+
+def draft_letter(
+    session: Session, member_id: int, version: CoverageTerms, reason: str | None
+) -> Letter:
+    """The letter ``member_id`` would receive for ``version`` before it is published."""
+    member = session.get_one(Member, member_id)
+    old = terms_in_force(session, version.effective_date - timedelta(days=1))
+    return _render(get_program(session), member, old, version, None, reason)
 
 
 def _letter_context(program: Program, member: Member, notice: Notice) -> dict[str, Any]:
@@ -360,8 +218,9 @@ def _letter_context(program: Program, member: Member, notice: Notice) -> dict[st
 
 
 def late_reason(notice: Notice, version: CoverageTerms) -> str | None:
-    """Why the letter comes with less than two months' notice, or None when it does not."""
-    if notice.created_on <= notice.send_by:
+    """Why the letter comes with less than two months' notice, or None when it does not
+    (the notice was created in time: on or before its ``send_by`` day, rule N1)."""
+    if not is_notice_late(notice.send_by, None, notice.created_on):
         return None
     return version.override_reason or LATE_MEMBER_REASON
 

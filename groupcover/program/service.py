@@ -6,12 +6,12 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from groupcover import audit, clock
 from groupcover.program.models import Program
 
-DEFAULT_PROGRAM = {
+DEFAULT_PROGRAM: dict[str, Any] = {
     "name": "Supplier Support Pack group cyber insurance",
     "policyholder": "Program administrator",
     "insurer": "Insurer",
@@ -22,7 +22,9 @@ DEFAULT_PROGRAM = {
 
 def get_program(session: Session) -> Program:
     """The one program; created with defaults the first time it is asked for."""
-    program = session.execute(select(Program).order_by(Program.id).limit(1)).scalar_one_or_none()
+    program = session.execute(
+        select(Program).order_by(col(Program.id)).limit(1)
+    ).scalar_one_or_none()
     if program is None:
         program = Program(**DEFAULT_PROGRAM)
         session.add(program)

@@ -32,10 +32,14 @@ class Term:
     last_day: date | None = None
 
     @property
+    def period_end(self) -> date:
+        """The last day of the coverage period: the end, or the cancellation's last day."""
+        return self.end_date if self.last_day is None else min(self.end_date, self.last_day)
+
+    @property
     def period(self) -> Span:
         """The coverage period (補償期間) this term gives: start..min(end, last_day)."""
-        end = self.end_date if self.last_day is None else min(self.end_date, self.last_day)
-        return Span(self.start_date, end)
+        return Span(self.start_date, self.period_end)
 
 
 def member_coverage_period(terms: Iterable[Term], on: date) -> Term | None:

@@ -65,3 +65,12 @@ def send_by(effective_date: date) -> date:
 def is_notice_in_time(sent_on: date, effective_date: date) -> bool:
     """Whether a notice sent on ``sent_on`` keeps two months before ``effective_date`` (N1)."""
     return earliest_effective_date(sent_on) <= effective_date
+
+
+def is_notice_late(send_by: date, sent_on: date | None, today: date) -> bool:
+    """Whether a notice is late (N1): not sent by the end of its ``send_by`` day.
+
+    A sent notice is late when it went out after ``send_by``; an unsent one once ``today`` is
+    past ``send_by``. (The SQL mirror for lists is ``Notice.late_on``.)
+    """
+    return (today if sent_on is None else sent_on) > send_by

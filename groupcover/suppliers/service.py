@@ -3,42 +3,57 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.sql import Select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from groupcover import audit, clock
-from groupcover.errors import Conflict, NotFound, RuleViolation
+from groupcover.errors import (
+    InvalidDomain,
+    LastDayBeforeRegistration,
+    NotFound,
+    RegistrationAlreadyEnded,
+    RegistrationsOverlap,
+    SupplierAlreadyRegistered,
+)
 from groupcover.members.service import get_member
 from groupcover.rules.domains import normalise_domain
 from groupcover.rules.periods import Span
 from groupcover.suppliers.models import Registration
 from groupcover.terms.service import lock_member
 
+_T = TypeVar("_T", bound=tuple[Any, ...])
+
 
 def parse_domain(value: str, field: str = "domain") -> str:
     try:
         return normalise_domain(value)
     except ValueError as exc:
-        raise RuleViolation(str(exc), field=field, rule="domain_name") from exc
+        raise InvalidDomain(str(exc), field) from exc
 
 
-def active_on(stmt: Select, day: date) -> Select:
+def active_on(stmt: Select[_T], day: date | ColumnElement[date]) -> Select[_T]:
     """Limit a registration query to those that count on ``day`` (both ends inclusive)."""
-    return stmt.where(Registration.registered_on <= day).where(
-        or_(Registration.deregistered_on.is_(None), Registration.deregistered_on >= day)
+    ended = col(Registration.deregistered_on)
+    return stmt.where(col(Registration.registered_on) <= day).where(
+        or_(ended.is_(None), ended >= day)
     )
 
 
 def registrations_query(
     member_id: int, active_day: date | None = None, domain: str | None = None
 ) -> Select:
-    stmt = select(Registration).where(Registration.member_id == member_id).order_by(Registration.id)
+    stmt = (
+        select(Registration)
+        .where(col(Registration.member_id) == member_id)
+        .order_by(col(Registration.id))
+    )
     if active_day is not None:
         stmt = active_on(stmt, active_day)
     if domain:
-        stmt = stmt.where(Registration.domain == parse_domain(domain))
+        stmt = stmt.where(col(Registration.domain) == parse_domain(domain))
     return stmt
 
 
@@ -65,24 +80,13 @@ def register(
     new = Span(registered_on)
     for other in session.execute(
         select(Registration).where(
-            Registration.member_id == member_id, Registration.domain == domain
+            col(Registration.member_id) == member_id, col(Registration.domain) == domain
         )
     ).scalars():
         if other.deregistered_on is None:
-            raise Conflict(
-                f"{domain} already has an active registration ({other.id})",
-                field="domain",
-                rule="registration_active",
-                registration_id=other.id,
-            )
+            raise SupplierAlreadyRegistered(domain, other.id)
         if other.span.overlaps(new):
-            raise Conflict(
-                f"{domain} was registered until {other.deregistered_on}; "
-                f"registered_on must be after it",
-                field="registered_on",
-                rule="registration_overlap",
-                registration_id=other.id,
-            )
+            raise RegistrationsOverlap(domain, other.deregistered_on, other.id)
     reg = Registration(
         member_id=member_id,
         domain=domain,
@@ -104,17 +108,9 @@ def deregister(
     lock_member(session, member_id)
     reg = get_registration(session, member_id, registration_id)
     if reg.deregistered_on is not None:
-        raise Conflict(
-            f"registration {reg.id} already ended on {reg.deregistered_on}",
-            field="last_day",
-            rule="registration_already_ended",
-        )
+        raise RegistrationAlreadyEnded(reg.id, reg.deregistered_on)
     if last_day < reg.registered_on:
-        raise RuleViolation(
-            f"last_day is before registered_on ({reg.registered_on})",
-            field="last_day",
-            rule="last_day_not_before_registered_on",
-        )
+        raise LastDayBeforeRegistration(reg.registered_on)
     before = audit.snapshot(reg)
     reg.deregistered_on = last_day
     reg.updated_at = clock.now()

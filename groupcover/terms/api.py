@@ -4,7 +4,7 @@ from flask.views import MethodView
 
 from groupcover import auth, db
 from groupcover.members.service import get_member
-from groupcover.terms import service
+from groupcover.terms import flows, service
 from groupcover.terms.schemas import CancelSchema, TermSchema
 from groupcover.web import Blueprint, paginate_query
 
@@ -32,9 +32,7 @@ class TermsView(MethodView):
     def post(self, values, member_id):
         """Give the member a term; both days inclusive (administrators)."""
         auth.require_admin()
-        return service.create_term(
-            db.session(), member_id, values["start_date"], values["end_date"]
-        )
+        return flows.create_term(db.session(), member_id, values["start_date"], values["end_date"])
 
 
 @blp.route("/<int:term_id>/cancel")

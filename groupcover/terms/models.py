@@ -1,8 +1,17 @@
+"""Subscription terms (利用期間) = coverage periods (補償期間), rule C1.
+
+The coverage period's end is written twice, side by side: ``Term.period_end`` in Python
+delegates to the pure rule (``rules.coverage.Term.period``), and in SQL it is
+``coalesce(last_day, end_date)``. The two agree because the database keeps a cancellation's
+last day inside its term (``ck_term_last_day_inside``), so ``last_day <= end_date``.
+"""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Index
+from sqlalchemy import BigInteger, CheckConstraint, ColumnElement, Index, func
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlmodel import Field, SQLModel
 
 from groupcover import db
@@ -16,9 +25,13 @@ class Term(SQLModel, table=True):
     with every payment so the aggregate is never recomputed by scanning history.
     """
 
+    model_config = {"ignored_types": (hybrid_property,)}  # period_end: rule and SQL, below
     __tablename__ = "term"
     __table_args__ = (
         CheckConstraint("end_date >= start_date", name="ck_term_dates"),
+        CheckConstraint(
+            "start_date <= last_day AND last_day <= end_date", name="ck_term_last_day_inside"
+        ),
         CheckConstraint("aggregate_paid >= 0", name="ck_term_aggregate_paid"),
         Index("ix_term_member_start", "member_id", "start_date"),
     )
@@ -36,6 +49,12 @@ class Term(SQLModel, table=True):
     def rule(self) -> TermRule:
         return TermRule(self.id or 0, self.member_id, self.start_date, self.end_date, self.last_day)
 
-    @property
+    @hybrid_property
     def period_end(self) -> date:
-        return self.rule.period.end  # type: ignore[return-value]
+        """Last day of the coverage period (補償期間): the end, or the cancellation's last day."""
+        return self.rule.period_end
+
+    @period_end.inplace.expression
+    @classmethod
+    def _period_end_sql(cls) -> ColumnElement[date]:
+        return func.coalesce(cls.last_day, cls.end_date)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import Select, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from groupcover import audit, clock
 from groupcover.auth import ROLES, forget_cached, hash_token
-from groupcover.errors import NotFound, RuleViolation
+from groupcover.errors import NotFound, TokenMemberMismatch
 from groupcover.members.models import Member
 from groupcover.tokens.models import ApiToken
 
@@ -35,17 +35,13 @@ def create_token(
 
 def tokens_query() -> Select:
     """Every token, oldest first (never their values)."""
-    return select(ApiToken).order_by(ApiToken.id)
+    return select(ApiToken).order_by(col(ApiToken.id))
 
 
 def issue(session: Session, *, role: str, name: str, member_id: int | None) -> tuple[ApiToken, str]:
     """``create_token`` for people and machines, checked and written to the audit trail."""
     if (role == "member") != (member_id is not None):
-        raise RuleViolation(
-            "a member token needs member_id; an admin token has none",
-            field="member_id",
-            rule="token_member_id",
-        )
+        raise TokenMemberMismatch()
     row, plain = create_token(session, role=role, name=name, member_id=member_id)
     audit.record(
         session,

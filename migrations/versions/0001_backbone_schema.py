@@ -2,7 +2,7 @@
 
 The program row and the first coverage-terms version (¥3,000,000 per incident, ¥10,000,000
 aggregate; seed 004 §2) are inserted here with the same values as
-``groupcover.program.service.DEFAULT_PROGRAM`` and ``groupcover.coverage.service.INITIAL_TERMS``
+``groupcover.program.service.DEFAULT_PROGRAM`` and ``groupcover.coverage_terms.service.INITIAL_TERMS``
 (a test checks they agree).
 
 Revision ID: 0001

@@ -291,7 +291,7 @@ def test_coverage_terms_list(client, admin, member_headers):
 )
 def test_limits_are_those_of_the_version_in_force(app, client, admin, on, limits):
     from groupcover import db
-    from groupcover.coverage.models import CoverageTerms
+    from groupcover.coverage_terms.models import CoverageTerms
 
     m = f.insured_member(client, admin, "1999-04-01", "2000-03-31")
     f.term(client, admin, m["id"], "2026-04-01", "2027-03-31")

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, text
 
 from groupcover import db
-from groupcover.coverage.models import CoverageTerms
+from groupcover.coverage_terms.models import CoverageTerms
 from groupcover.incidents.models import Incident
 from tests import factories as f
 

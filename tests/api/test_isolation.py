@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from groupcover import db
-from groupcover.notices import service as notice_service
+from groupcover.coverage_terms import flows as coverage_terms_flows
+from groupcover.coverage_terms.service import Change
 from groupcover.notices.models import Notice
 from tests import factories as f
 
@@ -161,9 +162,9 @@ def world(client, admin, member_headers):
             "incident_id": incident.get_json()["id"],
         }
     with db.transaction() as session:  # a coverage change: one notice per member (issue 5)
-        notice_service.publish(
+        coverage_terms_flows.publish(
             session,
-            notice_service.Change(date(2026, 7, 1), 2_000_000, 8_000_000, "変更", "change"),
+            Change(date(2026, 7, 1), 2_000_000, 8_000_000, "変更", "change"),
             date(2026, 4, 1),
         )
         for key in ("a", "b"):

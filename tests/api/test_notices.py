@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from datetime import date
 
 import pytest
+from sqlalchemy import text
+from sqlmodel import Session
 
 from groupcover import db
-from groupcover.notices import service
+from groupcover.coverage_terms import flows
+from groupcover.coverage_terms.service import Change
 from groupcover.notices.service import LATE_MEMBER_REASON
 from tests import factories as f
 
@@ -313,6 +317,36 @@ def test_coverage_uses_the_version_in_force_on_the_day_asked(client, admin, memb
     assert limits("2027-03-31") == ((2_000_000, 8_000_000),) * 2
 
 
+def wait_until_blocked_by(session: Session, thread: threading.Thread) -> None:
+    """Return once ``thread`` waits for the write lock ``session`` holds; fail after 10 s.
+
+    PostgreSQL lists the waiting INSERT INTO term in ``pg_locks`` as not granted; SQLite's
+    waiting writer sits in its ``BEGIN IMMEDIATE`` (``groupcover.db``'s begin hook) until this
+    transaction ends.
+    """
+
+    def blocked() -> bool:
+        if db.is_postgres(session):
+            return session.execute(
+                text(
+                    "SELECT EXISTS (SELECT 1 FROM pg_locks"
+                    " WHERE NOT granted AND relation = 'term'::regclass)"
+                )
+            ).scalar_one()
+        frame = sys._current_frames().get(thread.ident)
+        while frame is not None:
+            if frame.f_code.co_name == "_on_begin":
+                return True
+            frame = frame.f_back
+        return False
+
+    deadline = time.monotonic() + 10
+    while not blocked():
+        assert thread.is_alive(), "the writer finished without waiting for the publication"
+        assert time.monotonic() < deadline, "the writer never waited for the publication"
+        time.sleep(0.005)
+
+
 def test_a_term_written_while_a_change_is_being_published_gets_its_notice(client, admin, freeze):
     """The publication's transaction and a concurrent term creation cannot miss each other."""
     freeze(TODAY)
@@ -328,13 +362,13 @@ def test_a_term_written_while_a_change_is_being_published_gets_its_notice(client
         )
     )
     with db.transaction() as session:
-        service.publish(
+        flows.publish(
             session,
-            service.Change(**{**CHANGE, "effective_date": date(2027, 3, 16)}),
+            Change(**{**CHANGE, "effective_date": date(2027, 3, 16)}),
             date(2027, 1, 15),
         )
         writer.start()
-        time.sleep(0.3)  # the term's write transaction now waits for this one
+        wait_until_blocked_by(session, writer)  # the term's write now waits for this one
     writer.join()
 
     assert responses[0].status_code == 201

@@ -6,7 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from groupcover.rules.notice import earliest_effective_date, is_notice_in_time, send_by
+from groupcover.rules.notice import (
+    earliest_effective_date,
+    is_notice_in_time,
+    is_notice_late,
+    send_by,
+)
 
 D = date.fromisoformat
 
@@ -181,3 +186,20 @@ def test_both_functions_are_monotonic(a: date, b: date) -> None:
 @given(days)
 def test_the_change_comes_60_to_63_days_after_the_sending_day(sent_on: date) -> None:
     assert 60 <= (earliest_effective_date(sent_on) - sent_on).days <= 63
+
+
+# (send_by, sent_on, today, late): a notice is late once it is not sent by the end of send_by.
+LATE = [
+    ("2027-01-15", None, "2027-01-14", False),  # unsent, before its day
+    ("2027-01-15", None, "2027-01-15", False),  # unsent, on its day: still in time
+    ("2027-01-15", None, "2027-01-16", True),  # unsent, the day after
+    ("2027-01-15", "2027-01-15", "2027-03-01", False),  # sent on its day: in time for good
+    ("2027-01-15", "2027-01-16", "2027-01-16", True),  # sent the day after
+    ("2027-01-15", "2027-01-10", "2027-01-20", False),  # sent early; today no longer matters
+]
+
+
+@pytest.mark.parametrize(("send_by_day", "sent_on", "today", "late"), LATE)
+def test_is_notice_late(send_by_day, sent_on, today, late):
+    sent = None if sent_on is None else D(sent_on)
+    assert is_notice_late(D(send_by_day), sent, D(today)) is late
