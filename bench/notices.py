@@ -206,13 +206,14 @@ def main() -> None:
 
             received = Path(tmp) / "received.txt"
             with smtp_relay(port, args.reply_delay_ms / 1000, received):
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 report = delivery.send_due_notices(
                     bind,
                     delivery.smtp_settings(app.config),
                     delivery.delivery_options(app.config),
                 )
                 deliver_s = time.perf_counter() - started
+                cpu_ms = (time.process_time() - cpu) * 1000 / max(1, report.sent)
             with db.transaction(bind, write=False) as s:
                 statuses = dict(
                     s.execute(select(Notice.status, func.count()).group_by(Notice.status)).all()
@@ -236,7 +237,7 @@ def main() -> None:
     print(
         f"deliver over {connections} SMTP connection(s), {args.reply_delay_ms:g} ms before "
         f"every reply: {report.sent} sent in {deliver_s:.2f} s = {per_s:.0f} notices/s "
-        f"(≥ 100/s); statuses {statuses}"
+        f"(≥ 100/s); this process's CPU {cpu_ms:.1f} ms a letter; statuses {statuses}"
     )
     print(
         f"exactly once: {'yes' if exactly_once else 'NO'} — {sum(counts.values())} messages "
@@ -253,6 +254,7 @@ def main() -> None:
             "connections": connections,
             "reply_delay_ms": args.reply_delay_ms,
             "sent": report.sent,
+            "cpu_ms_per_letter": round(cpu_ms, 2),
             "exactly_once": exactly_once,
             "duplicates": duplicates,
             "missing": missing,

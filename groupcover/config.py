@@ -43,6 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "NOTICE_BATCH_SIZE": 100,
     "NOTICE_MAX_ATTEMPTS": 5,
     "NOTICE_LEASE_SECONDS": 900,
+    "NOTICE_CONNECTIONS": 8,
     "LOG_LEVEL": "INFO",
     "DB_POOL_SIZE": 5,
     "TOKEN_CACHE_SECONDS": 5,
@@ -92,7 +93,13 @@ def _validate(app: Flask) -> None:
         raise ConfigError("SMTP_PORT must be a whole number") from exc
     if cfg["SMTP_SECURITY"] not in ("none", "starttls", "ssl"):
         raise ConfigError("SMTP_SECURITY must be none, starttls or ssl")
-    for key in ("SMTP_TIMEOUT", "NOTICE_BATCH_SIZE", "NOTICE_MAX_ATTEMPTS", "NOTICE_LEASE_SECONDS"):
+    for key in (
+        "SMTP_TIMEOUT",
+        "NOTICE_BATCH_SIZE",
+        "NOTICE_MAX_ATTEMPTS",
+        "NOTICE_LEASE_SECONDS",
+        "NOTICE_CONNECTIONS",
+    ):
         if not str(cfg[key]).isdigit() or int(cfg[key]) < 1:
             raise ConfigError(f"{key} must be a whole number of at least 1")
     if not str(cfg["TOKEN_CACHE_SECONDS"]).isdigit():
