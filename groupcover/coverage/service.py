@@ -84,10 +84,11 @@ def _supplier_coverage_statement(for_one_member: bool) -> Select[Any]:
     return stmt.where(reg.c.member_id == bindparam("member_id")) if for_one_member else stmt
 
 
-# Built once: the busiest query of the API skips statement construction and the ORM.
+# Built once, run on the driver's cursor: the busiest query of the API skips statement
+# construction, the ORM and SQLAlchemy's execution (db.DriverSelect).
 _SUPPLIER_COVERAGE = {
-    False: _supplier_coverage_statement(False),
-    True: _supplier_coverage_statement(True),
+    False: db.DriverSelect(_supplier_coverage_statement(False)),
+    True: db.DriverSelect(_supplier_coverage_statement(True)),
 }
 
 
@@ -97,7 +98,7 @@ def supplier_coverage(
     """C1 + C2: one entry per member under which ``domain`` is insured on ``on``."""
     params = {"domain": domain, "on": on, "member_id": member_id}
     by_member: dict[int, list] = defaultdict(list)
-    for row in conn.execute(_SUPPLIER_COVERAGE[member_id is not None], params):
+    for row in _SUPPLIER_COVERAGE[member_id is not None].rows(conn, params):
         by_member[row.member_id].append(row)
     if not by_member:
         return []
