@@ -166,7 +166,10 @@ def main() -> None:
     from groupcover.tokens import service as tokens_service
 
     clock.now = lambda: TODAY
-    with throwaway_database(args.database_url, "notices") as url, tempfile.TemporaryDirectory() as tmp:
+    with (
+        throwaway_database(args.database_url, "notices") as url,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         port = free_port()
         overrides: dict = {
             "DATABASE_URL": url,

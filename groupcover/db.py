@@ -308,7 +308,12 @@ class DriverSelect:
         if not results:
             return [make(row) for row in fetched]
         return [
-            make([p(v) if p is not None and v is not None else v for p, v in zip(results, row)])
+            make(
+                [
+                    p(v) if p is not None and v is not None else v
+                    for p, v in zip(results, row, strict=True)
+                ]
+            )
             for row in fetched
         ]
 

@@ -25,7 +25,7 @@ blp = Blueprint(
 
 @blp.route("/coverage")
 class CoverageView(MethodView):
-    @blp.arguments(CoverageQuerySchema, location="query")
+    @blp.query(CoverageQuerySchema)
     @blp.response(200, DomainCoverageSchema)
     def get(self, query):
         """Coverage of a supplier on a day: one entry per member insuring it (C1, C2).
