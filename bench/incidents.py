@@ -16,16 +16,12 @@ import argparse
 import json
 import random
 import statistics
-import tempfile
 import time
-import uuid
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
+from common import backend_of, emit, throwaway_database  # noqa: I001  (sets sys.path)
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, select, text
 
 import groupcover.models  # noqa: F401
 from groupcover import create_app, db
@@ -35,6 +31,7 @@ from groupcover.members.models import Member
 from groupcover.migrate import upgrade
 from groupcover.program.service import get_program
 from groupcover.rules.costs import ALLOWED_CATEGORIES, Cause, allowed_items
+from groupcover.suppliers.models import Registration
 from groupcover.terms.models import Term
 from groupcover.tokens import service as tokens_service
 
@@ -42,31 +39,9 @@ MEMBERS = 1_000
 INCIDENTS = 10_000
 COSTS_PER_INCIDENT = 5
 BUSY_PAID = 200
+REGISTRATIONS_PER_MEMBER = 50  # suppliers_covered counts real rows for both members
 TERM = (date(2026, 4, 1), date(2027, 3, 31))
 ON = "2026-10-01"
-
-
-@contextmanager
-def database(url: str | None):
-    """A fresh database: a temp SQLite file, or a throw-away schema on the given PostgreSQL."""
-    if url is None or make_url(url).get_backend_name() == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            yield url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        return
-    schema = f"gc_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield (
-            make_url(url)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def populate(app, rng: random.Random) -> tuple[int, int]:
@@ -102,6 +77,22 @@ def populate(app, rng: random.Random) -> tuple[int, int]:
             ],
         )
         term_of = dict(s.execute(text("SELECT member_id, id FROM term")).all())
+        s.execute(
+            insert(Registration),
+            [
+                {
+                    "member_id": m,
+                    "domain": f"supplier-{n}.example.jp",
+                    "name": f"Supplier {n}",
+                    "registered_on": TERM[0],
+                    "source": "manual",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for m in member_ids
+                for n in range(REGISTRATIONS_PER_MEMBER)
+            ],
+        )
         busy, quiet, others = member_ids[0], member_ids[1], member_ids[2:]
         owners = [busy] * BUSY_PAID + [rng.choice(others) for _ in range(INCIDENTS - BUSY_PAID)]
         victims = (
@@ -179,7 +170,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=6)
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    with database(args.database_url) as url:
+    with throwaway_database(args.database_url, "incidents") as url:
         key = Fernet.generate_key()
         app = create_app(
             {
@@ -240,7 +231,7 @@ def main() -> None:
 
     busy_median = statistics.median(samples["busy"]) * 1000
     quiet_median = statistics.median(samples["quiet"]) * 1000
-    print(f"backend            {make_url(url).get_backend_name()}")
+    print(f"backend            {backend_of(url)}")
     print(f"rows               {counts}")
     print(f"populate           {t1 - t0:.2f} s (bulk insert)")
     print(
@@ -260,6 +251,17 @@ def main() -> None:
     )
     ratio = busy_median / quiet_median
     print(f"ratio busy/quiet   {ratio:.3f}  ({'OK' if ratio <= 1.5 else 'OVER'} ≤ 1.5)")
+    emit(
+        "incidents",
+        {
+            "backend": backend_of(url),
+            "busy_quiet_ratio": round(ratio, 3),
+            "busy_median_ms": round(busy_median, 3),
+            "quiet_median_ms": round(quiet_median, 3),
+            "payment_median_ms": round(statistics.median(pay_times) * 1000, 2),
+        },
+        {"busy_quiet_ratio": "<= 1.5"},
+    )
 
 
 if __name__ == "__main__":
