@@ -33,9 +33,13 @@ ifeq ($(SEED_DEMO),1)
 endif
 	@echo "Create a token:  $(FLASK) create-token --role admin --name you"
 	@echo "Swagger UI:      http://$(HOST):$(PORT)/api/docs"
+	@echo "Jobs:            a worker ($(FLASK) worker) runs beside the server and stops with it"
+# The worker in the background; the trap stops it (SIGTERM) when the server ends.
 ifeq ($(DEV),1)
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(FLASK) run --host $(HOST) --port $(PORT) --debug
 else
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
 endif
 

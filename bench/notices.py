@@ -160,6 +160,7 @@ def main() -> None:
     from sqlalchemy import func, select
 
     from groupcover import clock, create_app, db
+    from groupcover.config import settings
     from groupcover.migrate import upgrade
     from groupcover.notices import delivery
     from groupcover.notices.models import Notice
@@ -183,7 +184,9 @@ def main() -> None:
         app = create_app(overrides)
         bind = app.extensions["groupcover.engine"]
         upgrade(bind)
-        connections = app.config.get("NOTICE_CONNECTIONS", 1)
+        with app.app_context():
+            connections = settings().NOTICE_CONNECTIONS
+            domain = settings().MAIL_MESSAGE_ID_DOMAIN
         with app.app_context():
             enrol(bind, args.members)
             with db.transaction(bind) as s:
@@ -211,9 +214,7 @@ def main() -> None:
             with smtp_relay(port, args.reply_delay_ms / 1000, received):
                 started, cpu = time.perf_counter(), time.process_time()
                 report = delivery.send_due_notices(
-                    bind,
-                    delivery.smtp_settings(app.config),
-                    delivery.delivery_options(app.config),
+                    bind, delivery.smtp_settings(settings()), delivery.delivery_options(settings())
                 )
                 deliver_s = time.perf_counter() - started
                 cpu_ms = (time.process_time() - cpu) * 1000 / max(1, report.sent)
@@ -224,7 +225,6 @@ def main() -> None:
                 ids = [i for (i,) in s.execute(select(Notice.id))]
         bind.dispose()
         counts = Counter(received.read_text().split())
-    domain = app.config["MAIL_MESSAGE_ID_DOMAIN"]
     expected = {f"<notice-{i}@{domain}>" for i in ids}
     duplicates = sum(n - 1 for n in counts.values() if n > 1)
     missing = len(expected - counts.keys())

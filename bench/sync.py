@@ -41,7 +41,9 @@ from groupcover import create_app, crypto, db  # noqa: E402
 from groupcover.members.models import Member  # noqa: E402
 from groupcover.migrate import upgrade  # noqa: E402
 from groupcover.suppliers.models import Registration  # noqa: E402
-from groupcover.sync import service  # noqa: E402
+from groupcover.sync import runner  # noqa: E402
+from groupcover.sync.settings import SyncSettings  # noqa: E402
+from groupcover.sync.walk import Account, walk_batches  # noqa: E402
 from integrations.panorays.stub import StubServer, StubState, seed_accounts  # noqa: E402
 
 ACCOUNTS = 1000
@@ -81,11 +83,11 @@ def enrol_members(app, tokens: dict[str, str]) -> None:
         )
 
 
-def timed_run(app, settings: service.SyncSettings, mode: str, label: str, latency: float):
+def timed_run(app, settings: SyncSettings, mode: str, label: str, latency: float):
     with app.app_context():
         started = time.perf_counter()
         cpu = time.process_time()
-        run = service.run_sync(db.engine(), settings, mode, "bench")
+        run = runner.run_sync(db.engine(), settings, mode, "bench")
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu
     ideal = run.pages * latency / settings.concurrency
@@ -98,13 +100,13 @@ def timed_run(app, settings: service.SyncSettings, mode: str, label: str, latenc
     return seconds / ideal
 
 
-def walks_only(settings: service.SyncSettings, tokens: dict[str, str], latency: float) -> float:
+def walks_only(settings: SyncSettings, tokens: dict[str, str], latency: float) -> float:
     """The same walks with no database at all: the floor this machine's HTTP stack allows."""
-    accounts = [service._Account(n, a, t) for n, (a, t) in enumerate(tokens.items(), start=1)]
+    accounts = [Account(n, a, t) for n, (a, t) in enumerate(tokens.items(), start=1)]
     started = time.perf_counter()
     pages = sum(
         walk.pages
-        for batch in service._walk_batches(accounts, settings, ZoneInfo("Asia/Tokyo"))
+        for batch in walk_batches(accounts, settings, ZoneInfo("Asia/Tokyo"))
         for walk in batch
     )
     seconds = time.perf_counter() - started
@@ -146,7 +148,7 @@ def run_bench(args: argparse.Namespace, url: str, tokens: dict[str, str], databa
     upgrade(migrating)
     migrating.dispose()
     enrol_members(app, tokens)
-    settings = service.SyncSettings.from_config(app.config)
+    settings = SyncSettings.from_settings(app.extensions["groupcover.settings"])
     print(
         f"{len(tokens)} accounts, {sum(account_sizes())} suppliers, latency "
         f"{args.latency * 1000:.0f} ms, concurrency {settings.concurrency}, {database_url}; "
@@ -164,7 +166,7 @@ def run_bench(args: argparse.Namespace, url: str, tokens: dict[str, str], databa
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     tracemalloc.start()
     with app.app_context():
-        service.run_sync(db.engine(), settings, "incremental", "bench")
+        runner.run_sync(db.engine(), settings, "incremental", "bench")
     heap_peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     with app.app_context(), db.transaction(write=False) as session:

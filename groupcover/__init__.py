@@ -19,9 +19,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from groupcover.config import load_config
 
     app = Flask(__name__, instance_relative_config=True)
-    load_config(app, overrides)
+    settings = load_config(app, overrides)
     app.json.ensure_ascii = False  # Japanese stays readable
-    _configure_logging(app)
+    _configure_logging(app, settings.LOG_LEVEL)
     db.init_app(app)
     auth.init_app(app)
     api = web.create_api(app)
@@ -69,8 +69,8 @@ def _healthz():
     return jsonify(body), 200 if ok else 503
 
 
-def _configure_logging(app: Flask) -> None:
-    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
+def _configure_logging(app: Flask, log_level: str) -> None:
+    level = getattr(logging, log_level)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app.logger.setLevel(level)
     logging.getLogger("alembic").setLevel(max(level, logging.WARNING))

@@ -15,7 +15,7 @@ from typing import Literal
 from flask import Flask, current_app, g, request
 from sqlalchemy import bindparam, select
 
-from groupcover import db
+from groupcover import config, db
 from groupcover.errors import AdminOnly, NotFound, Unauthorized
 from groupcover.tokens.models import ApiToken
 
@@ -70,7 +70,7 @@ def _authenticate() -> None:
         )
     digest = hash_token(plain.strip())
     cache: dict[str, tuple[float, Principal]] = current_app.extensions["groupcover.tokens"]
-    ttl = current_app.config["TOKEN_CACHE_SECONDS"]
+    ttl = config.settings().TOKEN_CACHE_SECONDS
     now = time.monotonic()
     if request.method in ("GET", "HEAD") and ttl > 0:
         hit = cache.get(digest)

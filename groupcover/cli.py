@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import threading
+
 import click
 from flask import Flask, current_app
 
-from groupcover import auth, db
+from groupcover import auth, config, db
 from groupcover.tokens import service as tokens_service
 
 
 def register(app: Flask) -> None:
-    for command in (migrate_command, seed_demo_command, create_token_command, send_notices_command):
+    for command in (
+        migrate_command,
+        seed_demo_command,
+        create_token_command,
+        send_notices_command,
+        worker_command,
+    ):
         app.cli.add_command(command)
     from groupcover.sync.cli import link_vendor_stub_command, sync_suppliers_command
 
@@ -64,9 +72,8 @@ def send_notices_command() -> None:
     """Deliver every due notice by SMTP; exit non-zero if any was not delivered."""
     from groupcover.notices.delivery import delivery_options, send_due_notices, smtp_settings
 
-    report = send_due_notices(
-        db.engine(), smtp_settings(current_app.config), delivery_options(current_app.config)
-    )
+    settings = config.settings()
+    report = send_due_notices(db.engine(), smtp_settings(settings), delivery_options(settings))
     for error in report.errors:
         click.echo(error, err=True)
     click.echo(
@@ -74,4 +81,26 @@ def send_notices_command() -> None:
         f"failed: {report.failed}"
     )
     if not report.ok:
+        raise SystemExit(1)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="run what is due now, then exit (cron, tests)")
+def worker_command(once: bool) -> None:
+    """Run every job that is due (scheduled sync, notice delivery, queued sync runs) until
+    SIGTERM; with --once, one pass. Exit non-zero when a job of the last pass failed."""
+    from groupcover import worker
+
+    stop = threading.Event()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not once:
+        click.echo(f"worker started (a pass every {config.settings().WORKER_POLL_SECONDS:g}s)")
+    with worker.stop_on_signals(stop):
+        report = worker.run_worker(app, once=once, stop=stop)
+    if once:
+        click.echo(f"jobs run: {', '.join(report.ran) or 'none due'}")
+    else:
+        click.echo("worker stopped")
+    if report.failed:
+        click.echo(f"jobs failed: {', '.join(report.failed)}", err=True)
         raise SystemExit(1)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 
+from groupcover import config
+
 
 def _fernet() -> Fernet:
     fernet = current_app.extensions.get("groupcover.fernet")
     if fernet is None:
-        fernet = Fernet(current_app.config["ENCRYPTION_KEY"])
+        fernet = Fernet(config.settings().ENCRYPTION_KEY or "")
         current_app.extensions["groupcover.fernet"] = fernet
     return fernet
 

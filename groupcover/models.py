@@ -11,6 +11,7 @@ from groupcover.suppliers.models import Registration
 from groupcover.sync.models import SyncAccountResult, SyncRun
 from groupcover.terms.models import Term
 from groupcover.tokens.models import ApiToken
+from groupcover.worker import JobState
 
 __all__ = [
     "ApiToken",
@@ -18,6 +19,7 @@ __all__ = [
     "CostLine",
     "CoverageTerms",
     "Incident",
+    "JobState",
     "Lease",
     "Member",
     "Notice",

@@ -97,7 +97,7 @@ def _shared_app(db_url, tmp_path_factory) -> Iterator[Flask]:
 def app(_shared_app) -> Iterator[Flask]:
     """The app with empty tables, program defaults and its settings as they were at start."""
     app = _shared_app
-    settings = dict(app.config)
+    settings, flask_config = app.extensions["groupcover.settings"], dict(app.config)
     _empty_all_tables(app.extensions["groupcover.engine"])
     with app.app_context():
         with db.transaction() as session:
@@ -105,7 +105,8 @@ def app(_shared_app) -> Iterator[Flask]:
             ensure_initial_terms(session)
         yield app
     app.config.clear()
-    app.config.update(settings)
+    app.config.update(flask_config)
+    app.extensions["groupcover.settings"] = settings
 
 
 @pytest.fixture

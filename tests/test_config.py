@@ -4,14 +4,19 @@ environment overrides, and a clear ConfigError for every wrong value (API.md "Co
 from __future__ import annotations
 
 import os
+import re
 import stat
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 from flask import Flask
 
 from groupcover import create_app
-from groupcover.config import EXAMPLE_ENCRYPTION_KEY, ConfigError, load_config
+from groupcover.config import EXAMPLE_ENCRYPTION_KEY, ConfigError, Settings, load_config
 
 # fixed, not generated: parametrize ids must be the same in every xdist worker
 KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
@@ -125,14 +130,16 @@ def test_bad_timezone(tmp_path, instance, monkeypatch, source, value):
         monkeypatch.setenv("GROUPCOVER_TIMEZONE", value)
     else:
         monkeypatch.setenv("GROUPCOVER_CONFIG", str(_toml(tmp_path, f'TIMEZONE = "{value}"\n')))
-    with pytest.raises(ConfigError, match=r"TIMEZONE .* is not an IANA time zone"):
+    with pytest.raises(
+        ConfigError, match=r"TIMEZONE: expected an IANA time zone such as Asia/Tokyo, got "
+    ):
         _load(instance)
 
 
 @pytest.mark.parametrize("key", ["not-a-key", "c2hvcnQ=", KEY[:-2], "x" * 44])
 def test_bad_encryption_key(instance, monkeypatch, key):
     monkeypatch.setenv("GROUPCOVER_ENCRYPTION_KEY", key)
-    with pytest.raises(ConfigError, match="ENCRYPTION_KEY is not a valid Fernet key"):
+    with pytest.raises(ConfigError, match="ENCRYPTION_KEY: expected a valid Fernet key"):
         _load(instance)
 
 
@@ -141,14 +148,16 @@ def test_example_key_is_refused(instance, monkeypatch, env):
     monkeypatch.setenv("GROUPCOVER_ENV", env)
     monkeypatch.setenv("GROUPCOVER_DATABASE_URL", PG)
     monkeypatch.setenv("GROUPCOVER_ENCRYPTION_KEY", EXAMPLE_ENCRYPTION_KEY)
-    with pytest.raises(ConfigError, match="ENCRYPTION_KEY is the example value"):
+    with pytest.raises(
+        ConfigError, match="ENCRYPTION_KEY: expected a real key, not the example value"
+    ):
         _load(instance)
 
 
 def test_production_needs_database_url(instance, monkeypatch):
     monkeypatch.setenv("GROUPCOVER_ENV", "production")
     monkeypatch.setenv("GROUPCOVER_ENCRYPTION_KEY", KEY)
-    with pytest.raises(ConfigError, match="DATABASE_URL must be set in production"):
+    with pytest.raises(ConfigError, match="DATABASE_URL: must be set in production"):
         _load(instance)
     assert not instance.exists()  # no SQLite file, no key invented
 
@@ -156,7 +165,7 @@ def test_production_needs_database_url(instance, monkeypatch):
 def test_production_needs_encryption_key(instance, monkeypatch):
     monkeypatch.setenv("GROUPCOVER_ENV", "production")
     monkeypatch.setenv("GROUPCOVER_DATABASE_URL", PG)
-    with pytest.raises(ConfigError, match="ENCRYPTION_KEY must be set in production"):
+    with pytest.raises(ConfigError, match="ENCRYPTION_KEY: must be set in production"):
         _load(instance)
     assert not (instance / "encryption.key").exists()
 
@@ -185,7 +194,10 @@ def test_invalid_toml(tmp_path, instance, monkeypatch):
 @pytest.mark.parametrize("port", ["smtp", "25x"])
 def test_bad_smtp_port(instance, monkeypatch, port):
     monkeypatch.setenv("GROUPCOVER_SMTP_PORT", port)
-    with pytest.raises(ConfigError, match="SMTP_PORT must be a whole number"):
+    with pytest.raises(
+        ConfigError,
+        match=f"SMTP_PORT: expected a whole number of at least 1 and at most 65535, got '{port}'",
+    ):
         _load(instance)
 
 
@@ -199,3 +211,170 @@ def test_app_starts_without_a_config_file(tmp_path):
     )
     r = app.test_client().get("/healthz")
     assert r.status_code == 200 and app.config["TIMEZONE"] == "Asia/Tokyo"
+
+
+# --- one typed settings object ---------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    ("key", "env_value", "typed"),
+    [
+        ("VENDOR_RETRIES", "0", 0),
+        ("VENDOR_BACKOFF_FACTOR", "0.25", 0.25),
+        ("VENDOR_READ_TIMEOUT", "7", 7.0),
+        ("VENDOR_REQUESTS_PER_MINUTE", "150", 150),
+        ("VENDOR_ACCOUNT_IDS", "acct-a, acct-b,,acct-c ", ("acct-a", "acct-b", "acct-c")),
+        ("VENDOR_ACCOUNT_IDS", "", ()),
+        ("SMTP_USER", "", None),
+        ("LOG_LEVEL", "debug", "DEBUG"),
+        ("SYNC_INTERVAL_MINUTES", "0", 0),
+        ("WORKER_POLL_SECONDS", "0.5", 0.5),
+    ],
+)
+def test_environment_strings_become_typed_values(instance, monkeypatch, key, env_value, typed):
+    monkeypatch.setenv(f"GROUPCOVER_{key}", env_value)
+    app = Flask("groupcover", instance_path=str(instance))
+    settings = load_config(app, {"ENCRYPTION_KEY": KEY})
+    assert getattr(settings, key) == typed
+    assert app.config[key] == typed  # app.config holds the same typed value
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        (
+            "VENDOR_RETRIES",
+            "lots",
+            "VENDOR_RETRIES: expected a whole number of at least 0, got 'lots'",
+        ),
+        ("VENDOR_RETRIES", "-1", "VENDOR_RETRIES: expected a whole number of at least 0, got '-1'"),
+        (
+            "VENDOR_RETRIES",
+            "2.5",
+            "VENDOR_RETRIES: expected a whole number of at least 0, got '2.5'",
+        ),
+        ("VENDOR_READ_TIMEOUT", "0", "VENDOR_READ_TIMEOUT: expected a number of above 0, got '0'"),
+        (
+            "VENDOR_REQUESTS_PER_MINUTE",
+            "151",
+            "VENDOR_REQUESTS_PER_MINUTE: expected a whole number of at least 1 and at most 150",
+        ),
+        ("VENDOR_API_URL", "ftp://vendor", "VENDOR_API_URL: expected an http:// or https:// URL"),
+        ("SYNC_LEASE_SECONDS", "29", "SYNC_LEASE_SECONDS: expected a whole number of at least 30"),
+        ("SYNC_INTERVAL_MINUTES", "hourly", "SYNC_INTERVAL_MINUTES: expected a whole number"),
+        ("ENV", "staging", "ENV: expected one of development, testing, production, got 'staging'"),
+        ("LOG_LEVEL", "loud", "LOG_LEVEL: expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+        ("TOKEN_CACHE_SECONDS", "-1", "TOKEN_CACHE_SECONDS: expected a whole number of at least 0"),
+    ],
+)
+def test_a_wrong_value_stops_create_app_naming_key_type_and_value(
+    tmp_path, monkeypatch, key, value, message
+):
+    monkeypatch.setenv(f"GROUPCOVER_{key}", value)
+    with pytest.raises(ConfigError) as caught:
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "ENCRYPTION_KEY": KEY})
+    assert str(caught.value).startswith(message)
+    assert str(caught.value).endswith(f"(from GROUPCOVER_{key})")
+    assert "\n" not in str(caught.value)  # one key wrong: one line
+
+
+def test_every_wrong_key_is_named_in_one_message_with_where_it_came_from(
+    tmp_path, instance, monkeypatch
+):
+    path = _toml(tmp_path, 'SMTP_PORT = "twenty-five"\nMAIL_FROM = 5\n')
+    monkeypatch.setenv("GROUPCOVER_CONFIG", str(path))
+    monkeypatch.setenv("GROUPCOVER_NOTICE_BATCH_SIZE", "many")
+    with pytest.raises(ConfigError) as caught:
+        _load(instance, {"SYNC_CONCURRENCY": 0})
+    assert str(caught.value).splitlines() == [
+        "SYNC_CONCURRENCY: expected a whole number of at least 1, got 0 (from create_app)",
+        "SMTP_PORT: expected a whole number of at least 1 and at most 65535, got 'twenty-five'"
+        f" (from {path})",
+        f"MAIL_FROM: expected text, got 5 (from {path})",
+        "NOTICE_BATCH_SIZE: expected a whole number of at least 1, got 'many'"
+        " (from GROUPCOVER_NOTICE_BATCH_SIZE)",
+    ]
+
+
+def test_database_url_must_be_a_url(instance, monkeypatch):
+    monkeypatch.setenv("GROUPCOVER_DATABASE_URL", "not a url")
+    with pytest.raises(ConfigError, match="DATABASE_URL: expected an SQLAlchemy URL"):
+        _load(instance)
+    assert not instance.exists()
+
+
+def test_secrets_are_never_echoed(instance, monkeypatch):
+    monkeypatch.setenv("GROUPCOVER_ENCRYPTION_KEY", "my-secret-but-wrong-key")
+    with pytest.raises(ConfigError) as caught:
+        _load(instance)
+    assert "my-secret-but-wrong-key" not in str(caught.value)
+    assert "ENCRYPTION_KEY: expected a valid Fernet key" in str(caught.value)
+
+
+def test_unknown_key_in_the_file_is_refused(tmp_path, instance, monkeypatch):
+    monkeypatch.setenv("GROUPCOVER_CONFIG", str(_toml(tmp_path, "VENDOR_RETRYS = 3\n")))
+    with pytest.raises(ConfigError, match="unknown setting.*VENDOR_RETRYS"):
+        _load(instance)
+
+
+def test_unknown_environment_variables_are_not_settings(instance, monkeypatch):
+    monkeypatch.setenv("GROUPCOVER_TEST_DATABASE_URL", "postgresql+psycopg://x@y/z")
+    assert "TEST_DATABASE_URL" not in _load(instance)
+
+
+def test_update_settings_validates_again_and_keeps_the_old_values_on_error(tmp_path):
+    from groupcover.config import update_settings
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "ENCRYPTION_KEY": KEY})
+    with pytest.raises(ConfigError, match="VENDOR_RETRIES: expected a whole number"):
+        update_settings(app, VENDOR_RETRIES="lots")
+    assert app.extensions["groupcover.settings"].VENDOR_RETRIES == 3
+    update_settings(app, VENDOR_RETRIES="7")
+    assert app.extensions["groupcover.settings"].VENDOR_RETRIES == 7 == app.config["VENDOR_RETRIES"]
+
+
+def test_config_example_documents_every_key_with_its_default():
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    example = tomllib.loads(text)
+    for name, field in Settings.model_fields.items():
+        if field.default is None:  # optional keys are shown commented out
+            assert re.search(rf"^# {name} = ", text, re.MULTILINE), name
+        else:
+            assert name in example, f"{name} missing from config.example.toml"
+            typed = Settings.model_validate({name: example[name]})
+            assert getattr(typed, name) == field.default, name
+    assert set(example) <= set(Settings.model_fields)
+
+
+def test_config_example_loads_as_it_is(instance, monkeypatch):
+    monkeypatch.setenv("GROUPCOVER_CONFIG", str(ROOT / "config.example.toml"))
+    assert _load(instance)["TIMEZONE"] == "Asia/Tokyo"
+
+
+@pytest.mark.parametrize(
+    "command", [["migrate"], ["send-notices"], ["worker", "--once"], ["sync-suppliers"]]
+)
+def test_commands_refuse_to_start_with_one_message(tmp_path, command):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GROUPCOVER_")}
+    env.update(
+        GROUPCOVER_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
+        GROUPCOVER_ENCRYPTION_KEY=KEY,
+        GROUPCOVER_VENDOR_RETRIES="lots",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "groupcover: configuration error:",
+        "VENDOR_RETRIES: expected a whole number of at least 0, got 'lots'"
+        " (from GROUPCOVER_VENDOR_RETRIES)",
+    ]
+    assert not (tmp_path / "x.db").exists()  # nothing started

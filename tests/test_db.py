@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -109,3 +110,39 @@ def test_driver_select_answers_what_sqlalchemy_answers(app, client, admin):
     assert len(expected) == 2 and expected[1][3] is not None
     assert [tuple(row) for row in got] == expected
     assert [row.domain for row in got] == ["a.example.jp", "b.example.jp"]
+
+
+def test_insert_many_applies_each_columns_bind_processing(app):
+    """The bulk helper: aware instants stored as UTC, JSON encoded, NULLs kept, the constants
+    in every row, in one transaction with the session's other work."""
+    tokyo = datetime(2026, 5, 1, 9, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    rows = [
+        {"action": "a.one", "entity": "member", "entity_id": 1, "after": {"名前": "一"}},
+        {"action": "a.two", "entity": "member", "entity_id": None, "after": None},
+        {"action": "a.three", "entity": "term", "entity_id": 3, "after": {"n": [1, 2]}},
+    ]
+    with db.transaction() as session:
+        db.insert_many(
+            session.connection(), AuditEntry.__table__, rows, {"actor": "bulk", "at": tokyo}
+        )
+        db.insert_many(session.connection(), AuditEntry.__table__, [], {"actor": "nobody"})
+    with db.transaction(write=False) as session:
+        stored = session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars().all()
+    assert [(e.action, e.entity_id, e.after, e.actor, e.at) for e in stored] == [
+        ("a.one", 1, {"名前": "一"}, "bulk", datetime(2026, 5, 1, 0, 0, tzinfo=UTC)),
+        ("a.two", None, None, "bulk", datetime(2026, 5, 1, 0, 0, tzinfo=UTC)),
+        ("a.three", 3, {"n": [1, 2]}, "bulk", datetime(2026, 5, 1, 0, 0, tzinfo=UTC)),
+    ]
+
+
+def test_insert_many_rolls_back_with_its_transaction(app):
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        db.insert_many(
+            session.connection(),
+            AuditEntry.__table__,
+            [{"action": "x", "entity": "member"}],
+            {"actor": "bulk", "at": clock.now()},
+        )
+        raise RuntimeError("later in the same transaction")
+    with db.transaction(write=False) as session:
+        assert session.execute(select(AuditEntry)).first() is None

@@ -25,6 +25,7 @@ from sqlalchemy import Engine, or_, select, text, update
 from sqlmodel import Session
 
 from groupcover import clock, db
+from groupcover.config import Settings
 from groupcover.members.models import Member
 from groupcover.notices import service
 from groupcover.notices.mailer import (
@@ -65,26 +66,27 @@ class RunReport:
         return self.retry_later == 0 and self.failed == 0
 
 
-def smtp_settings(config: Any) -> SmtpSettings:
-    """The SMTP_* and MAIL_* settings of the app's configuration."""
+def smtp_settings(settings: Settings) -> SmtpSettings:
+    """The SMTP_* and MAIL_* settings, as the mailer takes them."""
     return SmtpSettings(
-        host=config["SMTP_HOST"],
-        port=int(config["SMTP_PORT"]),
-        security=config["SMTP_SECURITY"],
-        user=config.get("SMTP_USER") or None,
-        password=config.get("SMTP_PASSWORD") or None,
-        mail_from=config["MAIL_FROM"],
-        message_id_domain=config["MAIL_MESSAGE_ID_DOMAIN"],
-        timeout=float(config["SMTP_TIMEOUT"]),
+        host=settings.SMTP_HOST,
+        port=settings.SMTP_PORT,
+        security=settings.SMTP_SECURITY,
+        user=settings.SMTP_USER,
+        password=settings.SMTP_PASSWORD,
+        mail_from=settings.MAIL_FROM,
+        message_id_domain=settings.MAIL_MESSAGE_ID_DOMAIN,
+        timeout=float(settings.SMTP_TIMEOUT),
     )
 
 
-def delivery_options(config: Any) -> DeliveryOptions:
+def delivery_options(settings: Settings) -> DeliveryOptions:
+    """The NOTICE_* settings, as a run takes them."""
     return DeliveryOptions(
-        batch_size=int(config["NOTICE_BATCH_SIZE"]),
-        max_attempts=int(config["NOTICE_MAX_ATTEMPTS"]),
-        lease=timedelta(seconds=int(config["NOTICE_LEASE_SECONDS"])),
-        connections=int(config["NOTICE_CONNECTIONS"]),
+        batch_size=settings.NOTICE_BATCH_SIZE,
+        max_attempts=settings.NOTICE_MAX_ATTEMPTS,
+        lease=timedelta(seconds=settings.NOTICE_LEASE_SECONDS),
+        connections=settings.NOTICE_CONNECTIONS,
     )
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import current_app
 from flask.views import MethodView
 
-from groupcover import auth, db
+from groupcover import auth, clock, db
+from groupcover.program.service import get_program
 from groupcover.sync import service
 from groupcover.sync.schemas import SyncRunDetailSchema, SyncRunRequestSchema, SyncRunSchema
 from groupcover.web import Blueprint, paginate_query
@@ -31,16 +31,14 @@ class SyncRunsView(MethodView):
 
     @blp.arguments(SyncRunRequestSchema)
     @blp.response(202, SyncRunSchema)
-    @blp.alt_response(409, description="a sync run is already in progress")
+    @blp.alt_response(409, description="a sync run is already running or queued")
     def post(self, values):
-        """Start a sync run in the background (administrators); poll it by id."""
+        """Queue a sync run (administrators): a worker (`flask worker`) starts it within
+        WORKER_POLL_SECONDS; poll it by id."""
         principal = auth.require_admin()
-        settings = service.SyncSettings.from_config(current_app.config)
-        # The run takes its lease and records itself in transactions of its own; end this
-        # request's (on SQLite, a write request holds the database's write lock).
-        db.session().commit()
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        return service.start_in_background(app, settings, values["mode"], principal.label)
+        session = db.session()
+        today = clock.today(get_program(session).timezone)
+        return service.queue_run(session, values["mode"], principal.label, today)
 
 
 @blp.route("/<int:run_id>")

@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import click
 import requests
-from flask import current_app
 
-from groupcover import db
-from groupcover.sync import service
+from groupcover import config, db
+from groupcover.sync import runner, service
+from groupcover.sync.models import account_line
+from groupcover.sync.settings import SyncSettings
 
 
 @click.command("sync-suppliers")
 @click.option("--full", is_flag=True, help="also try accounts the vendor has blocked (429)")
 def sync_suppliers_command(full: bool) -> None:
     """One sync run from the vendor API; exit non-zero when any account failed."""
-    settings = service.SyncSettings.from_config(current_app.config)
+    settings = SyncSettings.from_settings(config.settings())
     try:
-        run = service.run_sync(
+        run = runner.run_sync(
             db.engine(), settings, "full" if full else "incremental", "cli:sync-suppliers"
         )
-    except service.SyncAlreadyRunning as exc:
+    except runner.SyncAlreadyRunning as exc:
         raise click.ClickException(exc.message) from exc
     with db.transaction(write=False) as session:
         for result in service.run_results(session, run.id):
-            click.echo(service.account_line(result))
+            click.echo(account_line(result))
     seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
     click.echo(
         f"sync run {run.id} {run.status}: {run.accounts} account(s), {run.accounts_failed} "
@@ -39,7 +40,7 @@ def sync_suppliers_command(full: bool) -> None:
 def link_vendor_stub_command(url: str | None) -> None:
     """Demo only: store the fake vendor's tokens as the credentials of the members whose
     vendor_account_id it knows (``make demo-sync``). Never point this at the real vendor."""
-    base = (url or current_app.config["VENDOR_API_URL"]).rstrip("/")
+    base = (url or config.settings().VENDOR_API_URL).rstrip("/")
     try:
         response = requests.get(f"{base}/_stub/accounts", timeout=10)
         response.raise_for_status()

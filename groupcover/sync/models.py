@@ -4,23 +4,36 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Text
+from sqlalchemy import CheckConstraint, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from groupcover import db
 
-RUN_STATUSES = ("running", "succeeded", "failed")
+RUN_STATUSES = ("queued", "running", "succeeded", "failed")
 MODES = ("incremental", "full")
 ACCOUNT_STATUSES = ("succeeded", "failed", "skipped")
 
 
 class SyncRun(SQLModel, table=True):
-    """One sync of every member's vendor account; totals over its accounts."""
+    """One sync of every member's vendor account; totals over its accounts.
+
+    ``queued`` (POST /sync-runs, waiting for a worker; ``started_at`` is then the time it was
+    queued) → ``running`` → ``succeeded`` or ``failed``."""
 
     __tablename__ = "sync_run"
     __table_args__ = (
-        CheckConstraint("status IN ('running', 'succeeded', 'failed')", name="ck_sync_run_status"),
+        CheckConstraint(
+            "status IN ('queued', 'running', 'succeeded', 'failed')", name="ck_sync_run_status"
+        ),
         CheckConstraint("mode IN ('incremental', 'full')", name="ck_sync_run_mode"),
+        # at most one run waits for a worker: two POSTs at once cannot both queue one
+        Index(
+            "uq_sync_run_one_queued",
+            "status",
+            unique=True,
+            sqlite_where=text("status = 'queued'"),
+            postgresql_where=text("status = 'queued'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -65,3 +78,22 @@ class SyncAccountResult(SQLModel, table=True):
     deregistered: int = 0
     duration_ms: int = 0
     retry_at: datetime | None = Field(default=None, sa_type=db.UTCDateTime)
+
+
+def account_line(result: SyncAccountResult, label: str | None = None) -> str:
+    """One line per account for the CLI and the log (never the token)."""
+    label = label or result.vendor_account_id or f"member-{result.member_id}"
+    member = f" (member {result.member_id})" if result.member_id else ""
+    line = f"{label}{member}: {result.status}"
+    if result.status == "succeeded":
+        line += (
+            f" pages={result.pages} suppliers={result.suppliers} created={result.created}"
+            f" updated={result.updated} deregistered={result.deregistered}"
+        )
+        if result.restarts:
+            line += f" restarts={result.restarts}"
+    if result.reason:
+        line += f" [{result.reason}]"
+    if result.message:
+        line += f" {result.message}"
+    return line

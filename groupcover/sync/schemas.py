@@ -44,7 +44,9 @@ class SyncAccountResultSchema(Schema):
 class SyncRunSchema(Schema):
     id = fields.Integer()
     mode = fields.String()
-    status = fields.String(metadata={"description": "running, succeeded or failed"})
+    status = fields.String(
+        metadata={"description": "queued (waiting for a worker), running, succeeded or failed"}
+    )
     run_day = fields.Date()
     triggered_by = fields.String()
     started_at = fields.DateTime()

@@ -181,10 +181,11 @@ def test_revoked_token_stops_writing_at_once_and_reading_within_the_cache_ttl(
 ):
     """Another worker's revocation: this worker still has the token cached for reads only."""
     from groupcover import auth
+    from groupcover.config import update_settings
 
     clock_now = [1000.0]
     monkeypatch.setattr(auth.time, "monotonic", lambda: clock_now[0])
-    app.config["TOKEN_CACHE_SECONDS"] = 5
+    update_settings(app, TOKEN_CACHE_SECONDS=5)
     made = client.post("/api/v1/tokens", json={"name": "ops", "role": "admin"}, headers=admin)
     headers = {"Authorization": f"Bearer {made.get_json()['token']}"}
     assert client.get("/api/v1/program", headers=headers).status_code == 200  # now cached

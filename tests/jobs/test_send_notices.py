@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from groupcover.config import update_settings
 from groupcover.notices import delivery
 from groupcover.notices.delivery import DeliveryOptions, send_due_notices
 from tests import factories as f
@@ -239,12 +240,12 @@ def test_send_notices_command_exit_status(app, published, smtp_server, refused_p
     published(2)
     runner = app.test_cli_runner()
 
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=refused_port, SMTP_TIMEOUT=2)
+    update_settings(app, SMTP_HOST="127.0.0.1", SMTP_PORT=refused_port, SMTP_TIMEOUT=2)
     failed = runner.invoke(args=["send-notices"])
     assert failed.exit_code == 1
     assert "notices sent: 0, to retry later: 2, failed: 0" in failed.output
 
-    app.config.update(SMTP_PORT=smtp_server.port)
+    update_settings(app, SMTP_PORT=smtp_server.port)
     freeze("2027-01-15T10:06:00+09:00")  # past the first retry delay (5 minutes)
     ok = runner.invoke(args=["send-notices"])
     assert ok.exit_code == 0, ok.output

@@ -3,7 +3,7 @@
 import pytest
 from flask import Flask
 
-from groupcover.config import ConfigError, load_config
+from groupcover.config import ConfigError, Settings, load_config
 from groupcover.notices.delivery import delivery_options, smtp_settings
 
 KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
@@ -25,10 +25,9 @@ def clean_environment(monkeypatch):
     monkeypatch.delenv("GROUPCOVER_CONFIG", raising=False)
 
 
-def load(tmp_path, **overrides) -> dict:
+def load(tmp_path, **overrides) -> Settings:
     app = Flask("groupcover", instance_path=str(tmp_path))
-    load_config(app, {"ENCRYPTION_KEY": KEY, **overrides})
-    return app.config
+    return load_config(app, {"ENCRYPTION_KEY": KEY, **overrides})
 
 
 def test_defaults_and_environment(tmp_path, monkeypatch):
@@ -58,10 +57,10 @@ def test_defaults_and_environment(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("SMTP_SECURITY", "tls", "SMTP_SECURITY must be none, starttls or ssl"),
-        ("NOTICE_MAX_ATTEMPTS", 0, "NOTICE_MAX_ATTEMPTS must be a whole number"),
-        ("NOTICE_BATCH_SIZE", "many", "NOTICE_BATCH_SIZE must be a whole number"),
-        ("SMTP_TIMEOUT", -1, "SMTP_TIMEOUT must be a whole number"),
+        ("SMTP_SECURITY", "tls", "SMTP_SECURITY: expected one of none, starttls, ssl, got 'tls'"),
+        ("NOTICE_MAX_ATTEMPTS", 0, "NOTICE_MAX_ATTEMPTS: expected a whole number of at least 1"),
+        ("NOTICE_BATCH_SIZE", "many", "NOTICE_BATCH_SIZE: expected a whole number .*'many'"),
+        ("SMTP_TIMEOUT", -1, "SMTP_TIMEOUT: expected a whole number of at least 1, got -1"),
     ],
 )
 def test_wrong_values_are_refused_at_start(tmp_path, key, value, message):

@@ -9,10 +9,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from groupcover import db
+from groupcover import config, db
 from groupcover.suppliers.models import Registration
-from groupcover.sync import service
+from groupcover.sync import runner
 from groupcover.sync.models import SyncRun
+from groupcover.sync.settings import SyncSettings
 from integrations.panorays.stub import StubServer, StubState, serve_stub
 from tests import factories as f
 
@@ -31,7 +32,8 @@ def stub(stub_state: StubState) -> Iterator[StubServer]:
 @pytest.fixture
 def sync_app(app: Flask, stub: StubServer) -> Flask:
     """The app pointed at the stub, with quick retries and timeouts."""
-    app.config.update(
+    config.update_settings(
+        app,
         VENDOR_API_URL=stub.url,
         VENDOR_RETRIES=2,
         VENDOR_BACKOFF_FACTOR=0,
@@ -70,8 +72,8 @@ def enrol(client, admin, stub_state: StubState) -> Callable[..., Account]:
 @pytest.fixture
 def sync(sync_app: Flask) -> Callable[..., SyncRun]:
     def _sync(mode: str = "incremental") -> SyncRun:
-        settings = service.SyncSettings.from_config(sync_app.config)
-        return service.run_sync(db.engine(), settings, mode, "test")
+        settings = SyncSettings.from_settings(config.settings())
+        return runner.run_sync(db.engine(), settings, mode, "test")
 
     return _sync
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 
 from groupcover import db
+from groupcover.config import update_settings
 from tests.sync.conftest import active
 
 
@@ -15,7 +17,7 @@ def _today(freeze) -> None:
     freeze("2026-06-10T10:00:00+09:00")
 
 
-def test_post_starts_a_run_in_the_background(sync_app, client, admin, stub_state, enrol) -> None:
+def test_post_queues_a_run_that_a_worker_starts(sync_app, client, admin, stub_state, enrol) -> None:
     a = enrol("acct-a")
     stub_state.add_supplier(
         "acct-a",
@@ -24,11 +26,18 @@ def test_post_starts_a_run_in_the_background(sync_app, client, admin, stub_state
         primary_domain="one.example",
         insert_ts="2026-04-01T00:00:00Z",
     )
+    threads = threading.active_count()
     r = client.post("/api/v1/sync-runs", json={"mode": "full"}, headers=admin)
     assert r.status_code == 202
     started = r.get_json()
-    assert (started["status"], started["mode"], started["finished_at"]) == ("running", "full", None)
-    sync_app.extensions["groupcover.sync_thread"].join(timeout=30)
+    assert (started["status"], started["mode"], started["finished_at"]) == ("queued", "full", None)
+    assert threading.active_count() == threads  # nothing runs in the web worker
+    waiting = client.get(f"/api/v1/sync-runs/{started['id']}", headers=admin).get_json()
+    assert (waiting["status"], waiting["results"], active(a.member_id)) == ("queued", [], {})
+
+    update_settings(sync_app, SYNC_INTERVAL_MINUTES=0, NOTICE_INTERVAL_MINUTES=0)
+    worker = sync_app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert (worker.exit_code, worker.stdout) == (0, "jobs run: sync-queued\n")
     done = client.get(f"/api/v1/sync-runs/{started['id']}", headers=admin).get_json()
     assert (done["status"], done["created"], done["pages"], done["error"]) == (
         "succeeded",
@@ -61,8 +70,42 @@ def test_post_starts_a_run_in_the_background(sync_app, client, admin, stub_state
 def test_default_mode_is_incremental(sync_app, client, admin, enrol) -> None:
     enrol("acct-a")
     r = client.post("/api/v1/sync-runs", json={}, headers=admin)
-    assert (r.status_code, r.get_json()["mode"]) == (202, "incremental")
-    sync_app.extensions["groupcover.sync_thread"].join(timeout=30)
+    assert (r.status_code, r.get_json()["mode"], r.get_json()["status"]) == (
+        202,
+        "incremental",
+        "queued",
+    )
+
+
+def test_a_second_post_while_one_is_queued_is_409_until_a_worker_ran_it(
+    sync_app, client, admin, enrol
+) -> None:
+    enrol("acct-a")
+    first = client.post("/api/v1/sync-runs", json={"mode": "full"}, headers=admin)
+    second = client.post("/api/v1/sync-runs", json={"mode": "full"}, headers=admin)
+    assert (second.status_code, second.get_json()["rule"]) == (409, "sync_running")
+    assert str(first.get_json()["id"]) in second.get_json()["message"]
+    update_settings(sync_app, SYNC_INTERVAL_MINUTES=0, NOTICE_INTERVAL_MINUTES=0)
+    assert sync_app.test_cli_runner().invoke(args=["worker", "--once"]).exit_code == 0
+    third = client.post("/api/v1/sync-runs", json={"mode": "full"}, headers=admin)
+    assert (third.status_code, third.get_json()["status"]) == (202, "queued")
+    listed = client.get("/api/v1/sync-runs", headers=admin).get_json()
+    assert [run["status"] for run in listed] == ["queued", "succeeded"]
+
+
+def test_a_queued_run_waits_while_another_run_holds_the_lease(sync_app, client, admin, enrol):
+    enrol("acct-a")
+    queued = client.post("/api/v1/sync-runs", json={}, headers=admin).get_json()
+    assert db.acquire_lease(db.engine(), "sync-suppliers", "elsewhere", timedelta(minutes=5))
+    update_settings(sync_app, SYNC_INTERVAL_MINUTES=0, NOTICE_INTERVAL_MINUTES=0)
+    worker = sync_app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert (worker.exit_code, worker.stdout) == (0, "jobs run: none due\n")
+    r = client.get(f"/api/v1/sync-runs/{queued['id']}", headers=admin)
+    assert r.get_json()["status"] == "queued"
+    db.release_lease(db.engine(), "sync-suppliers", "elsewhere")
+    assert sync_app.test_cli_runner().invoke(args=["worker", "--once"]).exit_code == 0
+    r = client.get(f"/api/v1/sync-runs/{queued['id']}", headers=admin)
+    assert r.get_json()["status"] == "succeeded"
 
 
 @pytest.mark.parametrize("body", [{"mode": "weekly"}, {"mode": 3}, []])

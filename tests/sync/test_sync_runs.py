@@ -13,11 +13,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from groupcover import db
+from groupcover import config, db
 from groupcover.audit import AuditEntry
+from groupcover.config import update_settings
 from groupcover.suppliers.models import Registration
-from groupcover.sync import service
+from groupcover.sync import apply, runner, service
 from groupcover.sync.models import SyncAccountResult
+from groupcover.sync.settings import SyncSettings
 from integrations.panorays.stub import StubState, seed_accounts
 from tests.sync.conftest import active, registrations
 
@@ -295,7 +297,7 @@ def test_slow_answers_time_out_and_change_nothing(sync_app, stub_state, enrol, s
     sync()
     stub_state.remove_supplier("acct-a", "s1")
     stub_state.latency = 0.4
-    sync_app.config.update(VENDOR_READ_TIMEOUT=0.1, VENDOR_RETRIES=1)
+    update_settings(sync_app, VENDOR_READ_TIMEOUT=0.1, VENDOR_RETRIES=1)
     run = sync()
     assert results(run.id)["acct-a"].reason == "unavailable"
     assert active(a.member_id).keys() == {"s1"}
@@ -344,7 +346,7 @@ def test_unknown_accounts_and_members_without_credential_are_reported(
 ) -> None:
     enrol("acct-a")
     lonely = enrol("acct-lonely", credential=False)
-    sync_app.config["VENDOR_ACCOUNT_IDS"] = "acct-a, acct-nobody"
+    update_settings(sync_app, VENDOR_ACCOUNT_IDS="acct-a, acct-nobody")
     run = sync()
     by_account = results(run.id)
     assert run.status == "succeeded"
@@ -363,18 +365,18 @@ def test_only_one_run_at_a_time(sync_app, stub_state, enrol, sync) -> None:
     enrol("acct-a")
     add(stub_state, "acct-a", "s1", "one.example")
     stub_state.latency = 0.5
-    settings = service.SyncSettings.from_config(sync_app.config)
+    settings = SyncSettings.from_settings(config.settings())
     engine = db.engine()
-    first = service.start_run(engine, settings, "incremental", "first", "holder-1")
+    first = runner.start_run(engine, settings, "incremental", "first", "holder-1")
     finished = []
 
     def work() -> None:
         with sync_app.app_context():
-            finished.append(service.execute_run(engine, settings, first.id, "holder-1"))
+            finished.append(runner.execute_run(engine, settings, first.id, "holder-1"))
 
     worker = threading.Thread(target=work)
     worker.start()
-    with pytest.raises(service.SyncAlreadyRunning):
+    with pytest.raises(runner.SyncAlreadyRunning):
         sync()
     worker.join()
     assert [(run.status, run.created) for run in finished] == [("succeeded", 1)]
@@ -384,9 +386,9 @@ def test_only_one_run_at_a_time(sync_app, stub_state, enrol, sync) -> None:
 
 def test_an_expired_lease_lets_the_next_run_proceed(sync_app, enrol, sync, freeze) -> None:
     enrol("acct-a")
-    settings = service.SyncSettings.from_config(sync_app.config)
-    crashed = service.start_run(db.engine(), settings, "incremental", "crashed", "gone")
-    with pytest.raises(service.SyncAlreadyRunning):
+    settings = SyncSettings.from_settings(config.settings())
+    crashed = runner.start_run(db.engine(), settings, "incremental", "crashed", "gone")
+    with pytest.raises(runner.SyncAlreadyRunning):
         sync()
     freeze("2026-06-10T10:11:00+09:00")
     run = sync()
@@ -418,7 +420,7 @@ def test_a_change_between_diff_and_write_is_planned_again(
     add(stub_state, "acct-a", "s1", "one.example")
     sync()
     stub_state.update_supplier("acct-a", "s1", name="One Renamed")
-    original = service._versions
+    original = apply._versions
     calls = []
 
     def versions_with_a_manual_change(session, member_ids):
@@ -431,7 +433,7 @@ def test_a_change_between_diff_and_write_is_planned_again(
             )
         return original(session, member_ids)
 
-    monkeypatch.setattr(service, "_versions", versions_with_a_manual_change)
+    monkeypatch.setattr(apply, "_versions", versions_with_a_manual_change)
     run = sync()
     assert (run.created, run.updated) == (1, 0)
     assert registrations(a.member_id) == [
