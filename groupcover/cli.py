@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
         create_token_command,
         send_notices_command,
         worker_command,
+        verify_notices_command,
     ):
         app.cli.add_command(command)
     from groupcover.sync.cli import link_vendor_stub_command, sync_suppliers_command
@@ -70,10 +71,23 @@ def create_token_command(role: str, name: str, member_id: int | None) -> None:
 @click.command("send-notices")
 def send_notices_command() -> None:
     """Deliver every due notice by SMTP; exit non-zero if any was not delivered."""
-    from groupcover.notices.delivery import delivery_options, send_due_notices, smtp_settings
+    from groupcover import clock
+    from groupcover.notices.delivery import (
+        count_due,
+        delivery_options,
+        send_due_notices,
+        smtp_settings,
+    )
+    from groupcover.progress import Progress
 
-    settings = config.settings()
-    report = send_due_notices(db.engine(), smtp_settings(settings), delivery_options(settings))
+    bind = db.engine()
+    with Progress("send-notices", total=count_due(bind, clock.now()), unit="notices") as progress:
+        report = send_due_notices(
+            bind,
+            smtp_settings(config.settings()),
+            delivery_options(config.settings()),
+            on_result=lambda _status: progress.advance(),
+        )
     for error in report.errors:
         click.echo(error, err=True)
     click.echo(
@@ -104,3 +118,17 @@ def worker_command(once: bool) -> None:
     if report.failed:
         click.echo(f"jobs failed: {', '.join(report.failed)}", err=True)
         raise SystemExit(1)
+
+
+@click.command("verify-notices")
+def verify_notices_command() -> None:
+    """Check every stored message against the proof chain; exit 1 naming the first break."""
+    from groupcover.notices import proof
+
+    with db.transaction(write=False) as session:
+        result = proof.verify(session)
+    if not result.ok:
+        click.echo(f"proof chain broken at {result.broken}", err=True)
+        click.echo(f"{result.checked} message(s) verified before the break")
+        raise SystemExit(1)
+    click.echo(f"proof chain intact: {result.checked} message(s) verified")

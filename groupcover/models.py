@@ -5,7 +5,7 @@ from groupcover.coverage_terms.models import CoverageTerms
 from groupcover.db import Lease
 from groupcover.incidents.models import CostLine, Incident, Payment
 from groupcover.members.models import Member
-from groupcover.notices.models import Notice
+from groupcover.notices.models import Notice, NoticeAttempt, NoticeChain, NoticeMessage
 from groupcover.program.models import Program
 from groupcover.suppliers.models import Registration
 from groupcover.sync.models import SyncAccountResult, SyncRun
@@ -23,6 +23,9 @@ __all__ = [
     "Lease",
     "Member",
     "Notice",
+    "NoticeAttempt",
+    "NoticeChain",
+    "NoticeMessage",
     "Payment",
     "Program",
     "Registration",

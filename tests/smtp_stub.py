@@ -40,9 +40,13 @@ class RecordingHandler:
       as the next message starts (MAIL FROM); each entry is one drop (repeat it to drop again).
     - ``drop_after_data``: the message with this number is stored, then the connection is cut
       before the reply: the client cannot know the message arrived.
+
+    ``raw`` holds each accepted message's bytes exactly as received (after the DATA phase's
+    dot-unstuffing), to compare with what the sender stored.
     """
 
     messages: list[EmailMessage] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)
     sessions: set[tuple] = field(default_factory=set)
     logins: list[tuple[str, str]] = field(default_factory=list)
     rcpt_replies: dict[str, str] = field(default_factory=dict)
@@ -73,6 +77,7 @@ class RecordingHandler:
         message = email.message_from_bytes(envelope.original_content, policy=default_policy)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         self.messages.append(message)
+        self.raw.append(envelope.original_content)
         if len(self.messages) in self.drop_after_data:
             server.transport.abort()
         return "250 Message accepted"

@@ -14,7 +14,10 @@ from groupcover.coverage_terms.schemas import (
     CoverageTermsSchema,
     PreviewSchema,
     PublishedTermsSchema,
+    WithdrawnTermsSchema,
+    WithdrawSchema,
 )
+from groupcover.notices import withdraw
 from groupcover.program.service import program_today
 from groupcover.web import Blueprint, paginate_query
 
@@ -46,6 +49,32 @@ class CoverageTermsView(MethodView):
         session = db.session()
         version, created = flows.publish(session, service.Change(**values), program_today(session))
         return {**version.model_dump(), "notices_created": created}
+
+
+@blp.route("/<int:coverage_terms_id>/withdraw", methods=["POST"])
+class WithdrawView(MethodView):
+    @blp.arguments(WithdrawSchema)
+    @blp.response(200, WithdrawnTermsSchema)
+    @blp.alt_response(403, description="administrators only")
+    @blp.alt_response(404, description="no such coverage-terms version")
+    @blp.alt_response(409, description="the version is already in force, or already withdrawn")
+    @blp.alt_response(422, description="no reason given")
+    def post(self, values: dict[str, Any], coverage_terms_id: int) -> dict[str, Any]:
+        """Withdraw a change not yet in force (effective after today, program time zone).
+
+        The version is kept, marked withdrawn, and is never in force; its pending notices are
+        cancelled and every member already sent its notice gets a ``withdrawal`` letter
+        (administrators)."""
+        auth.require_admin()
+        session = db.session()
+        done = withdraw.withdraw(
+            session, coverage_terms_id, values["reason"], program_today(session)
+        )
+        return {
+            **done.version.model_dump(),
+            "notices_cancelled": done.notices_cancelled,
+            "withdrawal_letters": done.withdrawal_letters,
+        }
 
 
 @blp.route("/preview", methods=["POST"])

@@ -28,3 +28,9 @@ class CoverageTerms(SQLModel, table=True):
     published_on: date | None = None
     override_reason: str | None = None
     created_at: datetime = db.utcnow_field()
+    withdrawn_at: datetime | None = Field(
+        default=None,
+        sa_type=db.UTCDateTime,
+        description="taken back before it took effect: kept, but never in force",
+    )
+    withdrawn_reason: str | None = None

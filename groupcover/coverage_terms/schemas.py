@@ -12,6 +12,12 @@ class CoverageTermsSchema(Schema):
     summary_en = fields.String(required=True)
     published_on = fields.Date(dump_only=True, allow_none=True)
     override_reason = fields.String(allow_none=True)
+    withdrawn_at = fields.AwareDateTime(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "set when withdrawn before taking effect: never in force"},
+    )
+    withdrawn_reason = fields.String(dump_only=True, allow_none=True)
 
 
 class CoverageChangeSchema(Schema):
@@ -68,4 +74,22 @@ class PreviewSchema(Schema):
         PreviewLetterSchema,
         allow_none=True,
         metadata={"description": "the letter of the first member affected"},
+    )
+
+
+class WithdrawSchema(Schema):
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(1, 2000),
+        metadata={"description": "why the change is withdrawn; said in the withdrawal letter"},
+    )
+
+
+class WithdrawnTermsSchema(CoverageTermsSchema):
+    notices_cancelled = fields.Integer(
+        dump_only=True, metadata={"description": "pending notices of the version, now cancelled"}
+    )
+    withdrawal_letters = fields.Integer(
+        dump_only=True,
+        metadata={"description": "members already told, each now queued a withdrawal letter"},
     )

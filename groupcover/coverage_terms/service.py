@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 from groupcover import audit, db
 from groupcover.coverage_terms.models import CoverageTerms
 from groupcover.errors import (
+    Conflict,
     CoverageTermsNotAfterLatest,
     EffectiveDateNotFuture,
     LimitsInvalid,
@@ -73,8 +74,9 @@ def versions_query() -> Select[tuple[CoverageTerms]]:
 
 def _in_force(executor: Session | Connection, columns: list[Any], on: date) -> Any:
     """The row of ``columns`` of the version in force on ``on``: the latest effective on or
-    before it; before the first version took effect, the first version."""
-    stmt = select(*columns)
+    before it; before the first version took effect, the first version. A withdrawn version
+    is never in force."""
+    stmt = select(*columns).where(col(CoverageTerms.withdrawn_at).is_(None))
     effective = col(CoverageTerms.effective_date)
     row = executor.execute(stmt.where(effective <= on).order_by(effective.desc()).limit(1)).first()
     return row or executor.execute(stmt.order_by(effective).limit(1)).one()
@@ -100,7 +102,7 @@ def limit_in_force_sql(column: Any, on: Any) -> ScalarSelect[Any]:
     versions = db.table(CoverageTerms)
     return (
         select(column)
-        .where(versions.c.effective_date <= on)
+        .where(versions.c.effective_date <= on, versions.c.withdrawn_at.is_(None))
         .order_by(versions.c.effective_date.desc())
         .limit(1)
         .scalar_subquery()
@@ -125,9 +127,25 @@ def validate_change(session: Session, change: Change, today: date) -> date:
     earliest = earliest_effective_date(today)
     if change.effective_date < earliest and not (change.override_reason or "").strip():
         raise NoticeTooLate(change.effective_date, earliest)
-    latest = session.execute(select(func.max(CoverageTerms.effective_date))).scalar_one()
+    latest = session.execute(
+        select(func.max(CoverageTerms.effective_date)).where(
+            col(CoverageTerms.withdrawn_at).is_(None)
+        )
+    ).scalar_one()
     if latest is not None and change.effective_date <= latest:
         raise CoverageTermsNotAfterLatest(latest)
+    taken = session.execute(
+        select(col(CoverageTerms.id)).where(
+            col(CoverageTerms.effective_date) == change.effective_date
+        )
+    ).first()
+    if taken is not None:
+        raise Conflict(
+            f"withdrawn version {taken[0]} keeps the date {change.effective_date}; choose "
+            "another effective_date",
+            field="effective_date",
+            rule="effective_date_of_withdrawn_version",
+        )
     return send_by(change.effective_date)
 
 

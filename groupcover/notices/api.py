@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+from flask import Response
 from flask.views import MethodView
 
 from groupcover import auth, db
-from groupcover.notices import service
+from groupcover.errors import NotFound
+from groupcover.notices import proof, service
 from groupcover.notices.models import Notice
-from groupcover.notices.schemas import NoticeDetailSchema, NoticeQuerySchema, NoticeSchema
+from groupcover.notices.schemas import (
+    MessageQuerySchema,
+    NoticeDetailSchema,
+    NoticeQuerySchema,
+    NoticeSchema,
+    ResendSchema,
+)
 from groupcover.program.service import program_today
 from groupcover.web import Blueprint, paginate_query
 
@@ -47,7 +55,62 @@ class NoticeView(MethodView):
         session = db.session()
         notice = service.get_notice(session, notice_id, auth.visible_member_id())
         letter = service.letter_for(session, notice)
-        return _view(notice, program_today(session), subject=letter.subject, body=letter.body)
+        last = proof.latest_message(session, notice.id)
+        return _view(
+            notice,
+            program_today(session),
+            subject=letter.subject,
+            body=letter.body,
+            message_sha256=None if last is None else last.message_sha256,
+            chain_sha256=None if last is None else last.chain_sha256,
+            history=service.history(session, notice.id),
+        )
+
+
+@blp.route("/notices/<int:notice_id>/message")
+class MessageView(MethodView):
+    @blp.arguments(MessageQuerySchema, location="query")
+    @blp.response(
+        200,
+        content_type="message/rfc822",
+        description="the exact bytes the SMTP server accepted (an .eml file)",
+    )
+    @blp.alt_response(404, description="no such notice, or not delivered (that attempt)")
+    def get(self, query, notice_id):
+        """The delivered message, byte for byte (administrators, or that member)."""
+        session = db.session()
+        notice = service.get_notice(session, notice_id, auth.visible_member_id())
+        link = proof.latest_message(session, notice.id, query.get("attempt"))
+        if link is None:
+            raise NotFound("delivered message of notice", notice.id)
+        return Response(
+            link.message,
+            mimetype="message/rfc822",
+            headers={
+                "Content-Disposition": f'attachment; filename="notice-{notice.id}.eml"',
+                "X-Message-SHA256": link.message_sha256,
+                "X-Chain-SHA256": link.chain_sha256,
+            },
+        )
+
+
+@blp.route("/notices/<int:notice_id>/resend", methods=["POST"])
+class ResendView(MethodView):
+    @blp.arguments(ResendSchema)
+    @blp.response(200, NoticeSchema)
+    @blp.alt_response(403, description="administrators only")
+    @blp.alt_response(404, description="no such notice")
+    @blp.alt_response(409, description="the notice is pending or cancelled")
+    def post(self, values, notice_id):
+        """Queue a failed (or sent) notice again, to the member's current contact e-mail.
+
+        Earlier attempts stay in its history; ``send-notices`` (or the worker) delivers it.
+        A pending notice is a 409: it is already queued (administrators)."""
+        auth.require_admin()
+        session = db.session()
+        today = program_today(session)
+        notice = service.resend(session, notice_id, values.get("reason"))
+        return _view(notice, today)
 
 
 @blp.route("/notices/<int:notice_id>/acknowledge", methods=["POST"])

@@ -6,6 +6,10 @@ claimed_until), so a second ``send-notices`` on another host skips them. Each re
 committed as soon as the server answers. A crash between the server's accept and that commit
 leaves the notice claimed; once the lease lapses it is sent again: the error side is a
 duplicate letter with the same Message-ID, never a lost notice.
+
+Every attempt is kept (``notice_attempt``: time, address, outcome, the server's reply, the
+message's SHA-256), and every accepted message's exact bytes become the next link of the proof
+chain (``groupcover.notices.proof``), in the same transaction as the notice's new status.
 """
 
 from __future__ import annotations
@@ -16,18 +20,31 @@ import re
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlmodel import Session
 
 from groupcover import clock, db
 from groupcover.config import Settings
+from groupcover.coverage_terms.models import CoverageTerms
 from groupcover.members.models import Member
-from groupcover.notices import service
+from groupcover.notices import proof, service, withdraw
 from groupcover.notices.mailer import (
     DeliveryResult,
     Outcome,
@@ -36,7 +53,7 @@ from groupcover.notices.mailer import (
     SmtpSettings,
     retry_delay,
 )
-from groupcover.notices.models import Notice
+from groupcover.notices.models import Notice, NoticeAttempt
 from groupcover.program.service import get_program
 
 log = logging.getLogger(__name__)
@@ -95,17 +112,24 @@ def new_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def _due(now: datetime):
+    return (
+        Notice.status == "pending",
+        or_(Notice.next_attempt_at.is_(None), Notice.next_attempt_at <= now),
+        or_(Notice.claimed_until.is_(None), Notice.claimed_until < now),
+    )
+
+
+def count_due(bind: Engine, now: datetime) -> int:
+    """How many notices a run starting now would try (for its progress display)."""
+    with db.transaction(bind, write=False) as session:
+        return session.execute(select(func.count()).where(*_due(now))).scalar_one()
+
+
 def claim_batch(bind: Engine, holder: str, now: datetime, options: DeliveryOptions) -> list[int]:
     """Lease up to ``batch_size`` due notices to ``holder``; other runs skip them."""
     with db.transaction(bind) as session:
-        stmt = (
-            select(Notice.id)
-            .where(Notice.status == "pending")
-            .where(or_(Notice.next_attempt_at.is_(None), Notice.next_attempt_at <= now))
-            .where(or_(Notice.claimed_until.is_(None), Notice.claimed_until < now))
-            .order_by(Notice.id)
-            .limit(options.batch_size)
-        )
+        stmt = select(Notice.id).where(*_due(now)).order_by(Notice.id).limit(options.batch_size)
         if db.is_postgres(session):
             stmt = stmt.with_for_update(skip_locked=True)
         ids = list(session.execute(stmt).scalars())
@@ -137,7 +161,9 @@ def _mails(session: Session, ids: list[int]) -> list[_Claimed]:
     letters = service.letters_for(session, rows)
     return [
         _Claimed(
-            OutgoingMail(notice.id, member.contact_email, letter.subject, letter.body),
+            OutgoingMail(
+                notice.id, member.contact_email, letter.subject, letter.body, notice.resends
+            ),
             notice.attempts,
         )
         for (notice, member), letter in zip(rows, letters, strict=True)
@@ -154,8 +180,10 @@ def record_result(
 ) -> str:
     """Store one delivery result on the notice if ``holder`` still holds it; its new status.
 
-    One UPDATE in its own transaction, committed at once: the window in which a crash could
-    make the notice go out twice is this statement. On PostgreSQL the commit does not wait for
+    One transaction, committed at once: the attempt, the message as the next link of the proof
+    chain (when accepted) and the notice's new status. The window in which a crash could make
+    the notice go out twice is this transaction. The attempt and the message are stored even
+    when the lease was lost: they happened. On PostgreSQL the commit does not wait for
     the WAL flush (``synchronous_commit = off``, for this transaction only): a database crash
     in the following fraction of a second can only undo the update, leaving the notice claimed
     until its lease lapses and then sent again — the same duplicate a crash of this process
@@ -172,7 +200,11 @@ def record_result(
     }
     if result.outcome is Outcome.ACCEPTED:
         status = "sent"
-        values.update(sent_at=now, sent_on=now.astimezone(zone).date())
+        # A resent letter keeps the day the member was first told: that is what N1 measures.
+        values.update(
+            sent_at=func.coalesce(Notice.sent_at, literal(now, db.UTCDateTime())),
+            sent_on=func.coalesce(Notice.sent_on, literal(now.astimezone(zone).date())),
+        )
     elif result.outcome is Outcome.PERMANENT or attempts >= options.max_attempts:
         status = "failed"
     else:
@@ -180,21 +212,75 @@ def record_result(
         values["next_attempt_at"] = now + retry_delay(attempts, options.retry_base)
     values["status"] = "pending" if status == "retry" else status
     with db.transaction(bind) as session:
+        conn = session.connection()
         if db.is_postgres(session):
-            session.execute(text("SET LOCAL synchronous_commit = off"))
-        updated = session.execute(
+            conn.execute(text("SET LOCAL synchronous_commit = off"))
+        _record_attempt(conn, result, now)
+        updated = conn.execute(
             update(Notice)
             .where(Notice.id == result.notice_id, Notice.claimed_by == holder)
             .values(**values)
         ).rowcount
+        if not updated and result.outcome is Outcome.ACCEPTED:
+            _withdrawn_in_flight(session, result.notice_id, now.astimezone(zone).date())
     if not updated:
         log.warning("notice %s: lease lost before its result was stored", result.notice_id)
         return "lost"
     return status
 
 
+_ATTEMPTS = NoticeAttempt.__table__
+_INSERT_ATTEMPT = (
+    insert(_ATTEMPTS)
+    .values(
+        notice_id=bindparam("of_notice"),
+        attempt=select(func.coalesce(func.max(_ATTEMPTS.c.attempt), 0) + 1)
+        .where(_ATTEMPTS.c.notice_id == bindparam("of_notice"))
+        .scalar_subquery(),
+        resend=select(Notice.__table__.c.resends)
+        .where(Notice.__table__.c.id == bindparam("of_notice"))
+        .scalar_subquery(),
+    )
+    .returning(_ATTEMPTS.c.id)
+)
+
+
+def _record_attempt(conn: Connection, result: DeliveryResult, now: datetime) -> None:
+    """The attempt in the notice's history; an accepted message also joins the proof chain.
+
+    Core statements (one INSERT numbers the attempt itself): this runs once per letter."""
+    attempt_id = conn.execute(
+        _INSERT_ATTEMPT,
+        {
+            "of_notice": result.notice_id,
+            "attempted_at": now,
+            "address": result.to,
+            "outcome": str(result.outcome),
+            "smtp_reply": result.reply,
+            "message_sha256": None if result.message is None else proof.sha256_hex(result.message),
+        },
+    ).scalar_one()
+    if result.outcome is Outcome.ACCEPTED and result.message is not None:
+        proof.append(conn, result.notice_id, attempt_id, result.message, now)
+
+
+def _withdrawn_in_flight(session: Session, notice_id: int, today: date) -> None:
+    """A letter accepted while its change was being withdrawn (the withdrawal cancelled it
+    mid-flight): the member was told after all, so it gets the withdrawal letter too."""
+    notice = session.get(Notice, notice_id)
+    if notice is None or notice.status != "cancelled" or notice.coverage_terms_id is None:
+        return
+    version = session.get(CoverageTerms, notice.coverage_terms_id)
+    if version is not None and version.withdrawn_at is not None:
+        withdraw.enqueue_withdrawal(session, version, notice.member_id, today, today)
+
+
 def send_due_notices(
-    bind: Engine, settings: SmtpSettings, options: DeliveryOptions, holder: str | None = None
+    bind: Engine,
+    settings: SmtpSettings,
+    options: DeliveryOptions,
+    holder: str | None = None,
+    on_result: Callable[[str], None] | None = None,
 ) -> RunReport:
     """Deliver every due notice over ``options.connections`` SMTP connections at once.
 
@@ -202,21 +288,24 @@ def send_due_notices(
     (holder ``…/1``, ``…/2``, …) and records each result as the server answers, exactly as a
     single sender would: two threads never hold the same notice, so running several changes
     nothing about exactly-once. A relay's round trips, not our CPU, set the pace of one
-    connection (four replies a letter); several keep the relay busy.
-    """
+    connection (four replies a letter); several keep the relay busy. The proof chain's
+    appends stay one at a time (``proof.append`` locks the chain's head).
+
+    ``on_result`` is called with each notice's new status (a progress display), from one
+    thread at a time."""
     holder = holder or new_holder()
     report = RunReport()
     with db.transaction(bind, write=False) as session:
         zone = ZoneInfo(get_program(session).timezone)
     if options.connections == 1:
-        _deliver(bind, settings, options, holder, zone, report, threading.Lock())
+        _deliver(bind, settings, options, holder, zone, report, threading.Lock(), on_result)
         return report
     lock = threading.Lock()
     crashes: list[BaseException] = []
 
     def connection(n: int) -> None:
         try:
-            _deliver(bind, settings, options, f"{holder}/{n}", zone, report, lock)
+            _deliver(bind, settings, options, f"{holder}/{n}", zone, report, lock, on_result)
         except BaseException as exc:  # re-raised below, as a single sender's would be
             crashes.append(exc)
 
@@ -241,6 +330,7 @@ def _deliver(
     zone: ZoneInfo,
     report: RunReport,
     lock: threading.Lock,
+    on_result: Callable[[str], None] | None,
 ) -> None:
     """One connection's work: claim a batch, send it, record each result; until none is due."""
     with SmtpMailer(settings) as mailer:
@@ -256,6 +346,8 @@ def _deliver(
                 )
                 with lock:
                     _count(report, result, status)
+                    if on_result is not None:
+                        on_result(status)
 
 
 def _count(report: RunReport, result: DeliveryResult, status: str) -> None:

@@ -55,8 +55,9 @@ def yen_en(amount: int) -> str:
     return f"¥{amount:,}"
 
 
-def date_ja(day: date) -> str:
-    """2027-04-01 → '2027年4月1日'."""
+def date_ja(day: date | str) -> str:
+    """2027-04-01 → '2027年4月1日' (a letter's JSON context holds ISO strings)."""
+    day = date.fromisoformat(day) if isinstance(day, str) else day
     return f"{day.year}年{day.month}月{day.day}日"
 
 
@@ -76,8 +77,9 @@ _MONTHS_EN = (
 )
 
 
-def date_en(day: date) -> str:
+def date_en(day: date | str) -> str:
     """2027-04-01 → '1 April 2027', whatever the process locale."""
+    day = date.fromisoformat(day) if isinstance(day, str) else day
     return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
 
 

@@ -14,6 +14,7 @@ import ssl
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email import policy
 from email.header import Header
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, parseaddr
@@ -51,6 +52,7 @@ class OutgoingMail:
     to: str
     subject: str
     body: str
+    resend: int = 0
 
 
 class Outcome(StrEnum):
@@ -61,14 +63,28 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class DeliveryResult:
+    """One attempt: its outcome, the server's reply and the exact bytes handed to it.
+
+    ``error`` is the reply of a refusal (None once accepted); ``reply`` is the server's last
+    reply to the message in either case (e.g. ``250 2.0.0 Ok: queued as …``).
+    """
+
     notice_id: int
     outcome: Outcome
     error: str | None = None
+    to: str = ""
+    message: bytes | None = field(default=None, repr=False)
+    reply: str | None = None
 
 
-def message_id(notice_id: int, domain: str) -> str:
-    """The Message-ID of a notice: the same on every attempt, e.g. <notice-42@groupcover.local>."""
-    return f"<notice-{notice_id}@{domain}>"
+def message_id(notice_id: int, domain: str, resend: int = 0) -> str:
+    """The Message-ID of a notice: the same on every attempt, e.g. <notice-42@groupcover.local>.
+
+    A resend is a new message (mail clients drop a second copy with a known Message-ID), so
+    its n-th resend is <notice-42.n@…>, again stable over that resend's retries.
+    """
+    suffix = f".{resend}" if resend else ""
+    return f"<notice-{notice_id}{suffix}@{domain}>"
 
 
 def retry_delay(attempts: int, base: timedelta = timedelta(minutes=5)) -> timedelta:
@@ -87,11 +103,44 @@ def build_message(settings: SmtpSettings, mail: OutgoingMail) -> MIMEText:
     msg["From"] = formataddr((name, address), charset="utf-8") if name else address
     msg["To"] = mail.to
     msg["Subject"] = Header(mail.subject, "utf-8")
-    msg["Message-ID"] = message_id(mail.notice_id, settings.message_id_domain)
+    msg["Message-ID"] = message_id(mail.notice_id, settings.message_id_domain, mail.resend)
     msg["Date"] = formatdate(usegmt=True)
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Groupcover-Notice"] = str(mail.notice_id)
     return msg
+
+
+_WIRE = policy.compat32.clone(linesep="\r\n")
+
+
+def message_bytes(settings: SmtpSettings, mail: OutgoingMail) -> bytes:
+    """The message exactly as it goes over SMTP: CRLF line ends, ending in CRLF.
+
+    Built once per attempt; these bytes are handed to ``sendmail`` unchanged (smtplib only
+    dot-stuffs them on the wire, which the server undoes) and the same bytes are stored as the
+    proof of notice.
+    """
+    data = build_message(settings, mail).as_bytes(policy=_WIRE)
+    return data if data.endswith(b"\r\n") else data + b"\r\n"
+
+
+class _ReplyMixin:
+    """Keeps the server's reply to DATA, which ``sendmail`` otherwise discards."""
+
+    last_data_reply: str | None = None
+
+    def data(self, msg):  # type: ignore[no-untyped-def]
+        code, text = super().data(msg)  # type: ignore[misc]
+        self.last_data_reply = _reply_text(code, text)
+        return code, text
+
+
+class _SMTP(_ReplyMixin, smtplib.SMTP):
+    pass
+
+
+class _SMTP_SSL(_ReplyMixin, smtplib.SMTP_SSL):  # noqa: N801
+    pass
 
 
 def _envelope_sender(settings: SmtpSettings) -> str:
@@ -173,10 +222,14 @@ class SmtpMailer:
 
     def send(self, mail: OutgoingMail) -> DeliveryResult:
         """Deliver one mail; never raises for SMTP or network trouble."""
-        message = build_message(self.settings, mail)
+        data = message_bytes(self.settings, mail)
+
+        def result(outcome: Outcome, error: str | None, reply: str | None) -> DeliveryResult:
+            return DeliveryResult(mail.notice_id, outcome, error, mail.to, data, reply)
+
         while True:
             if self._unreachable is not None:
-                return DeliveryResult(mail.notice_id, Outcome.TRANSIENT, self._unreachable)
+                return result(Outcome.TRANSIENT, self._unreachable, None)
             try:
                 smtp = self._connection()
             except (smtplib.SMTPException, OSError) as exc:
@@ -191,9 +244,8 @@ class SmtpMailer:
                 )
                 continue
             try:
-                smtp.send_message(
-                    message, from_addr=_envelope_sender(self.settings), to_addrs=[mail.to]
-                )
+                smtp.last_data_reply = None  # type: ignore[attr-defined]
+                smtp.sendmail(_envelope_sender(self.settings), [mail.to], data)
             except (smtplib.SMTPServerDisconnected, ConnectionError) as exc:
                 # The message in flight is sent again on a new connection: if the server had
                 # already accepted it, the recipient gets a duplicate with the same Message-ID.
@@ -209,10 +261,10 @@ class SmtpMailer:
                 if smtp.sock is None or not isinstance(exc, smtplib.SMTPException):
                     self._drop()
                 log.info("notice %s: %s (%s)", mail.notice_id, outcome, error.split(" ", 1)[0])
-                return DeliveryResult(mail.notice_id, outcome, error)
+                return result(outcome, error, error)
             log.debug("notice %s accepted", mail.notice_id)
             self._reconnects_left = self._max_reconnects
-            return DeliveryResult(mail.notice_id, Outcome.ACCEPTED)
+            return result(Outcome.ACCEPTED, None, getattr(smtp, "last_data_reply", None))
 
     def _drop(self) -> None:
         if self._smtp is not None:
@@ -232,9 +284,9 @@ class SmtpMailer:
         context = self._ssl_context or ssl.create_default_context()
         smtp: smtplib.SMTP
         if s.security == "ssl":
-            smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
+            smtp = _SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
         else:
-            smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            smtp = _SMTP(s.host, s.port, timeout=s.timeout)
         try:
             smtp.ehlo()
             if s.security == "starttls":

@@ -3,7 +3,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ColumnElement, Index, UniqueConstraint, func
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ColumnElement,
+    Index,
+    LargeBinary,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlmodel import Field, SQLModel
 
@@ -59,6 +67,8 @@ class Notice(SQLModel, table=True):
     acknowledged_at: datetime | None = Field(default=None, sa_type=db.UTCDateTime)
     created_on: date = Field(description="the day the notice was created, program time zone")
     created_at: datetime = db.utcnow_field()
+    resends: int = Field(default=0, description="times an administrator queued it again")
+    resend_reason: str | None = Field(default=None, max_length=2000)
 
     @hybrid_method
     def late_on(self, today: date) -> bool:
@@ -70,3 +80,71 @@ class Notice(SQLModel, table=True):
     def _late_on_sql(cls, today: date) -> ColumnElement[bool]:
         """The same rule in SQL, for lists: the day judged (sent, else today) > send_by."""
         return func.coalesce(cls.sent_on, today) > cls.send_by
+
+
+OUTCOMES = ("accepted", "transient", "permanent")
+
+
+class NoticeAttempt(SQLModel, table=True):
+    """One delivery attempt of a notice: the history a resend keeps (配信履歴).
+
+    ``attempt`` counts from 1 over the notice's whole life, across resends; ``address`` is the
+    recipient the letter went to at the time (the member's contact e-mail may change later).
+    """
+
+    __tablename__ = "notice_attempt"
+    __table_args__ = (
+        CheckConstraint(
+            "outcome IN ('accepted', 'transient', 'permanent')", name="ck_notice_attempt_outcome"
+        ),
+        Index("ix_notice_attempt_notice", "notice_id", "attempt"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: int = Field(foreign_key="notice.id")
+    attempt: int
+    resend: int = Field(default=0, description="the notice's resend count at the time")
+    attempted_at: datetime = Field(sa_type=db.UTCDateTime)
+    address: str = Field(max_length=254)
+    outcome: str = Field(max_length=10)
+    smtp_reply: str | None = None
+    message_sha256: str | None = Field(default=None, max_length=64)
+
+
+class NoticeMessage(SQLModel, table=True):
+    """The exact bytes of a delivered message (証跡), one link of the global proof chain.
+
+    ``chain_sha256`` = SHA-256 of the ASCII hex of the previous link's ``chain_sha256`` (64
+    zeros for the first) followed by this ``message_sha256``. ``seq`` is the link's position
+    (1, 2, …) and ``previous_id`` the previous link's id; neither is a foreign key on purpose:
+    deleting a link must be possible to detect, not merely forbidden.
+    """
+
+    __tablename__ = "notice_message"
+    __table_args__ = (Index("ix_notice_message_notice", "notice_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True)
+    notice_id: int = Field(foreign_key="notice.id")
+    attempt_id: int = Field(foreign_key="notice_attempt.id")
+    previous_id: int | None = None
+    sent_at: datetime = Field(sa_type=db.UTCDateTime)
+    message: bytes = Field(sa_type=LargeBinary)
+    message_sha256: str = Field(max_length=64)
+    chain_sha256: str = Field(max_length=64)
+
+
+class NoticeChain(SQLModel, table=True):
+    """The head of the proof chain: one row (id 1), locked by every append.
+
+    Locking it serialises appends across processes and hosts (PostgreSQL: ``FOR UPDATE``;
+    SQLite: the ``BEGIN IMMEDIATE`` write transaction). It also records the length and last
+    hash, so a deleted last link is noticed.
+    """
+
+    __tablename__ = "notice_chain"
+
+    id: int = Field(default=1, primary_key=True)
+    length: int = 0
+    last_message_id: int | None = None
+    chain_sha256: str = Field(max_length=64)

@@ -31,8 +31,51 @@ class NoticeSchema(Schema):
     attempts = fields.Integer()
     next_attempt_at = fields.AwareDateTime(allow_none=True)
     last_error = fields.String(allow_none=True)
+    resends = fields.Integer(metadata={"description": "times an administrator queued it again"})
+    resend_reason = fields.String(allow_none=True)
+
+
+class AttemptSchema(Schema):
+    """One delivery attempt (配信履歴)."""
+
+    attempt = fields.Integer(metadata={"description": "1, 2, … over the notice's life"})
+    resend = fields.Integer(metadata={"description": "0 for the first sending, n for resend n"})
+    attempted_at = fields.AwareDateTime()
+    address = fields.String(metadata={"description": "the recipient at the time"})
+    outcome = fields.String(metadata={"description": "accepted, transient or permanent"})
+    smtp_reply = fields.String(allow_none=True, metadata={"description": "the server's reply"})
+    message_sha256 = fields.String(allow_none=True)
 
 
 class NoticeDetailSchema(NoticeSchema):
     subject = fields.String()
     body = fields.String(metadata={"description": "the letter: Japanese, then English"})
+    message_sha256 = fields.String(
+        allow_none=True,
+        metadata={"description": "SHA-256 (hex) of the exact bytes last delivered"},
+    )
+    chain_sha256 = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "SHA-256 of the previous delivered message's chain_sha256 and this "
+            "message_sha256 (hex strings, concatenated)"
+        },
+    )
+    history = fields.List(
+        fields.Nested(AttemptSchema), metadata={"description": "every delivery attempt"}
+    )
+
+
+class ResendSchema(Schema):
+    reason = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=2000),
+        metadata={"description": "why it is sent again; said in the letter when it is late"},
+    )
+
+
+class MessageQuerySchema(Schema):
+    attempt = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "an earlier delivered attempt; default the latest"},
+    )

@@ -18,10 +18,10 @@ from sqlmodel import Session, col
 from groupcover import audit, clock, db
 from groupcover.coverage_terms.models import CoverageTerms
 from groupcover.coverage_terms.service import terms_in_force
-from groupcover.errors import MemberOnly, NotFound
+from groupcover.errors import Conflict, MemberOnly, NotFound
 from groupcover.members.models import Member
 from groupcover.notices.letters import Letter, LetterValues, render_kind, render_letter
-from groupcover.notices.models import Notice
+from groupcover.notices.models import Notice, NoticeAttempt
 from groupcover.notices.outbox import coverage_change_key, coverage_change_key_prefix
 from groupcover.program.models import Program
 from groupcover.program.service import get_program
@@ -32,6 +32,16 @@ from groupcover.terms.models import Term
 LATE_MEMBER_REASON = (
     "貴社の補償期間がこの変更の公表後に設定されたため / "
     "your company's coverage period was set up after this change was published"
+)
+
+
+LATE_RESEND_REASON = (
+    "期限内にお送りした通知が配信できず、再送したため / "
+    "the letter sent in time could not be delivered and was sent again"
+)
+LATE_DELIVERY_REASON = (
+    "送付期限までに配信を完了できなかったため / "
+    "the letter could not be delivered by its sending deadline"
 )
 
 
@@ -88,6 +98,7 @@ def notify_new_term(session: Session, term: Term, today: date) -> list[Notice]:
         .where(
             effective > today,
             effective <= term.period_end,
+            col(CoverageTerms.withdrawn_at).is_(None),
             col(CoverageTerms.id).not_in(already),
         )
         .order_by(effective)
@@ -171,6 +182,64 @@ def acknowledge(session: Session, notice_id: int, member_id: int | None) -> Noti
     return notice
 
 
+def resend(session: Session, notice_id: int, reason: str | None) -> Notice:
+    """Queue a failed or sent notice again (再送); ``send-notices`` delivers it.
+
+    It goes to the member's contact e-mail as it is when it is sent, under a new Message-ID;
+    the earlier attempts stay in its history. A pending notice is already queued: 409.
+    """
+    notice = session.execute(
+        db.for_update(session, select(Notice).where(col(Notice.id) == notice_id))
+    ).scalar_one_or_none()
+    if notice is None:
+        raise NotFound("notice", notice_id)
+    if notice.status not in ("sent", "failed"):
+        raise Conflict(
+            f"notice {notice_id} is {notice.status}: only a failed or sent notice is resent",
+            field="status",
+            rule="resend_failed_or_sent",
+            current_status=notice.status,
+        )
+    if notice.kind == "coverage_change" and notice.coverage_terms_id is not None:
+        version = session.get(CoverageTerms, notice.coverage_terms_id)
+        if version is not None and version.withdrawn_at is not None:
+            raise Conflict(
+                f"coverage terms {version.id} were withdrawn: their letter is not sent again",
+                field=None,
+                rule="coverage_terms_withdrawn",
+            )
+    before = {"status": notice.status, "resends": notice.resends}
+    notice.status = "pending"
+    notice.attempts = 0
+    notice.next_attempt_at = None
+    notice.claimed_by = notice.claimed_until = None
+    notice.last_error = None
+    notice.resends += 1
+    notice.resend_reason = (reason or "").strip() or None
+    session.flush()
+    audit.record(
+        session,
+        "notice.resend",
+        "notice",
+        notice.id,
+        before=before,
+        # the reason is free text and may name people or addresses: kept on the notice only
+        after={"status": "pending", "resends": notice.resends, "reason_given": bool(reason)},
+    )
+    return notice
+
+
+def history(session: Session, notice_id: int) -> list[NoticeAttempt]:
+    """Every delivery attempt of the notice, oldest first."""
+    return list(
+        session.execute(
+            select(NoticeAttempt)
+            .where(col(NoticeAttempt.notice_id) == notice_id)
+            .order_by(col(NoticeAttempt.attempt))
+        ).scalars()
+    )
+
+
 def letter_for(session: Session, notice: Notice) -> Letter:
     """The notice's letter as it is (or was) sent."""
     return letters_for(session, [(notice, session.get_one(Member, notice.member_id))])[0]
@@ -192,7 +261,8 @@ def letters_for(session: Session, rows: list[tuple[Notice, Member]]) -> list[Let
                 new,
             )
         old, new = versions[notice.coverage_terms_id]
-        letters.append(_render(program, member, old, new, notice.id, late_reason(notice, new)))
+        reason = late_reason(notice, new, clock.today(program.timezone))
+        letters.append(_render(program, member, old, new, notice.id, reason))
     return letters
 
 
@@ -217,12 +287,20 @@ def _letter_context(program: Program, member: Member, notice: Notice) -> dict[st
     }
 
 
-def late_reason(notice: Notice, version: CoverageTerms) -> str | None:
-    """Why the letter comes with less than two months' notice, or None when it does not
-    (the notice was created in time: on or before its ``send_by`` day, rule N1)."""
-    if not is_notice_late(notice.send_by, None, notice.created_on):
-        return None
-    return version.override_reason or LATE_MEMBER_REASON
+def late_reason(notice: Notice, version: CoverageTerms, today: date) -> str | None:
+    """Why the letter comes with less than two months' notice, or None when it does not.
+
+    Late from the start (created after its ``send_by`` day, rule N1): the administrator's
+    override reason, or the member's term came later. Created in time but first delivered
+    after ``send_by`` (a refused address, a resend): the reason the administrator gave when
+    resending, or that delivery could not be completed in time."""
+    if is_notice_late(notice.send_by, None, notice.created_on):
+        return version.override_reason or LATE_MEMBER_REASON
+    if is_notice_late(notice.send_by, notice.sent_on, today):
+        if notice.resends:
+            return notice.resend_reason or LATE_RESEND_REASON
+        return LATE_DELIVERY_REASON
+    return None
 
 
 def _render(

@@ -14,10 +14,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from groupcover import config, db
+from groupcover import clock, config, db
 from groupcover.coverage_terms import flows as coverage_terms_flows
 from groupcover.coverage_terms.service import Change
-from groupcover.notices.models import Notice
+from groupcover.notices import proof
+from groupcover.notices.models import Notice, NoticeAttempt
 from groupcover.sync import runner
 from groupcover.sync.settings import SyncSettings
 from tests import factories as f
@@ -34,6 +35,7 @@ MEMBER_READABLE = [
     "/api/v1/members/{member_id}/suppliers/{registration_id}",
     "/api/v1/members/{member_id}/coverage?on=" + ON,
     "/api/v1/notices/{notice_id}",
+    "/api/v1/notices/{notice_id}/message",
     "/api/v1/incidents/{incident_id}",
     "/api/v1/incidents/{incident_id}/costs",
     "/api/v1/incidents/{incident_id}/payments",
@@ -105,6 +107,8 @@ ADMIN_ONLY = [
     ("GET", "/api/v1/audit", None),
     ("POST", "/api/v1/coverage-terms", CHANGE),
     ("POST", "/api/v1/coverage-terms/preview", CHANGE),
+    ("POST", "/api/v1/notices/{notice_id}/resend", {"reason": "address corrected"}),
+    ("POST", "/api/v1/coverage-terms/{coverage_terms_id}/withdraw", {"reason": "mistake"}),
     ("GET", "/api/v1/incidents/overdue", None),
     ("PATCH", "/api/v1/incidents/{incident_id}", {"attack_occurred": False}),
     (
@@ -173,6 +177,14 @@ def world(client, admin, member_headers):
             ids[key]["notice_id"] = session.execute(
                 select(Notice.id).where(Notice.member_id == ids[key]["member_id"])
             ).scalar_one()
+            _delivered(session, ids[key]["notice_id"])
+        future, _ = coverage_terms_flows.publish(  # not yet in force: it can be withdrawn
+            session,
+            Change(date(2098, 1, 1), 2_000_000, 8_000_000, "変更", "change"),
+            date(2026, 4, 1),
+        )
+        for key in ("a", "b"):
+            ids[key]["coverage_terms_id"] = future.id
     run = client.post("/api/v1/sync-runs", json={}, headers=admin)  # no credentials: no calls
     with client.application.app_context():  # what a worker does: the run is done, not queued
         assert runner.run_queued(db.engine(), SyncSettings.from_settings(config.settings()))
@@ -180,6 +192,22 @@ def world(client, admin, member_headers):
         ids[key]["run_id"] = run.get_json()["id"]
     ids["missing"] = {k: 999_999 for k in ids["a"]}
     return ids, member_headers(ids["a"]["member_id"])
+
+
+def _delivered(session, notice_id: int) -> None:
+    """As ``send-notices`` records an accepted letter: an attempt and a link of the chain."""
+    attempt = NoticeAttempt(
+        notice_id=notice_id,
+        attempt=1,
+        attempted_at=clock.now(),
+        address="risk@example.jp",
+        outcome="accepted",
+    )
+    session.add(attempt)
+    session.flush()
+    proof.append(session, notice_id, attempt.id, b"Subject: notice\r\n\r\nbody\r\n", clock.now())
+    notice = session.get(Notice, notice_id)
+    notice.status, notice.sent_at = "sent", clock.now()
 
 
 def _audit_size(client, admin):
