@@ -162,7 +162,7 @@ def main() -> None:
     from groupcover import clock, create_app, db
     from groupcover.config import settings
     from groupcover.migrate import upgrade
-    from groupcover.notices import delivery
+    from groupcover.notices import delivery, proof
     from groupcover.notices.models import Notice
     from groupcover.tokens import service as tokens_service
 
@@ -223,6 +223,7 @@ def main() -> None:
                     s.execute(select(Notice.status, func.count()).group_by(Notice.status)).all()
                 )
                 ids = [i for (i,) in s.execute(select(Notice.id))]
+                chain = proof.verify(s)
         bind.dispose()
         counts = Counter(received.read_text().split())
     expected = {f"<notice-{i}@{domain}>" for i in ids}
@@ -245,7 +246,8 @@ def main() -> None:
     print(
         f"exactly once: {'yes' if exactly_once else 'NO'} — {sum(counts.values())} messages "
         f"received, {duplicates} duplicates, {missing} notices never received, "
-        f"{strangers} unknown Message-IDs"
+        f"{strangers} unknown Message-IDs; proof chain: {chain.checked} links, "
+        f"{'intact' if chain.ok else f'BROKEN at {chain.broken}'}"
     )
     emit(
         "notices",
@@ -259,6 +261,7 @@ def main() -> None:
             "sent": report.sent,
             "cpu_ms_per_letter": round(cpu_ms, 2),
             "exactly_once": exactly_once,
+            "chain_intact": chain.ok and chain.checked == report.sent,
             "duplicates": duplicates,
             "missing": missing,
         },
@@ -266,6 +269,7 @@ def main() -> None:
             "publish_10k_s": f"<= {TARGET_PUBLISH_S:g}",
             "notices_per_s": f">= {TARGET_PER_S:g}",
             "exactly_once": True,
+            "chain_intact": True,
         },
     )
 
