@@ -240,12 +240,22 @@ class NotCovered(RuleViolation):
 
 
 class LimitExceeded(Conflict):
-    """C3: a payment may not pass the per-incident or the aggregate limit."""
+    """A payment may not pass approved − deductions, the per-incident or the aggregate limit
+    (C3); ``limit`` names which (``approved``, ``per_incident``, ``aggregate``)."""
 
     def __init__(self, amount_yen: int, limit: str, limits: Limits, headroom: Headroom) -> None:
+        what = "approved amount less deductions" if limit == "approved" else "limit"
+        extra = {}
+        if headroom.approved_remaining is not None:
+            extra = {"approved_remaining": headroom.approved_remaining, "payable": headroom.payable}
         super().__init__(
-            f"a payment of ¥{amount_yen:,} would pass the {limit.replace('_', '-')} limit; "
-            f"¥{headroom.per_incident_remaining:,} remains on this incident and "
+            f"a payment of ¥{amount_yen:,} would pass the {limit.replace('_', '-')} {what}; "
+            + (
+                f"¥{headroom.approved_remaining:,} remains approved and unpaid, "
+                if headroom.approved_remaining is not None
+                else ""
+            )
+            + f"¥{headroom.per_incident_remaining:,} remains on this incident and "
             f"¥{headroom.aggregate_remaining:,} in the member's coverage period",
             field="amount_yen",
             rule=f"{limit}_limit_exceeded",
@@ -254,6 +264,7 @@ class LimitExceeded(Conflict):
             aggregate_limit=limits.aggregate,
             per_incident_remaining=headroom.per_incident_remaining,
             aggregate_remaining=headroom.aggregate_remaining,
+            **extra,
         )
 
 

@@ -8,6 +8,7 @@ service layer maps it to HTTP 422.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -27,14 +28,13 @@ class CostRuleError(ValueError):
 
 
 class Cause(StrEnum):
-    """The events (事由) whose costs seed 004 §3 covers."""
+    """The events (事由) of seed 004 §3; one incident (事故) has exactly one."""
 
     LEAK = "leak"
     CONTENT = "content"
     ATTACK = "attack"
     OTHER_IT = "other_it"
     SUSPECTED_ATTACK = "suspected_attack"
-    REGULATORY = "regulatory"
 
 
 CAUSE_NAMES_JA: dict[Cause, str] = {
@@ -43,8 +43,33 @@ CAUSE_NAMES_JA: dict[Cause, str] = {
     Cause.ATTACK: "事由②イ 被保険者システムに対するサイバー攻撃",
     Cause.OTHER_IT: "事由②ウ ITユーザー業務の遂行にあたり生じた偶然な事由",
     Cause.SUSPECTED_ATTACK: "事由②イのおそれ（サイバー攻撃のおそれを認識した場合）",
-    Cause.REGULATORY: "規制手続または法令等",
 }
+
+
+class Group(StrEnum):
+    """The four cost groups (費用損害の区分) of the seed 004 §3 table."""
+
+    LEAK = "leak"
+    OTHER = "other"
+    SUSPECTED_ATTACK = "suspected_attack"
+    REGULATORY = "regulatory"
+
+
+GROUP_NAMES_JA: dict[Group, str] = {
+    Group.LEAK: "事由①に係る対応に必要な費用",
+    Group.OTHER: "事由②に係る対応に必要な費用",
+    Group.SUSPECTED_ATTACK: "事由②イのおそれを認識した場合に必要な費用",
+    Group.REGULATORY: "規制手続または法令等に係る対応に必要な費用",
+}
+
+CAUSE_GROUP: dict[Cause, Group] = {
+    Cause.LEAK: Group.LEAK,
+    Cause.CONTENT: Group.OTHER,
+    Cause.ATTACK: Group.OTHER,
+    Cause.OTHER_IT: Group.OTHER,
+    Cause.SUSPECTED_ATTACK: Group.SUSPECTED_ATTACK,
+}
+"""The cost group a cause's own costs fall in: a line's ``group`` when none is given."""
 
 
 class Category(StrEnum):
@@ -83,16 +108,8 @@ CATEGORY_NAMES_JA: dict[Category, str] = {
     Category.PREVENTION_PLANNING: "再発防止策定費用",
 }
 
-_CAUSE_TWO = (
-    Category.INCIDENT_RESPONSE,
-    Category.RECURRENCE_PREVENTION,
-    Category.DATA_RECOVERY,
-    Category.SYSTEM_REPAIR,
-    Category.CORPORATE_APOLOGY,
-)
-
-ALLOWED_CATEGORIES: dict[Cause, tuple[Category, ...]] = {
-    Cause.LEAK: (
+GROUP_CATEGORIES: dict[Group, tuple[Category, ...]] = {
+    Group.LEAK: (
         Category.CERTIFICATION,
         Category.INDIVIDUAL_CONDOLENCE,
         Category.CORPORATE_CONDOLENCE,
@@ -102,21 +119,25 @@ ALLOWED_CATEGORIES: dict[Cause, tuple[Category, ...]] = {
         Category.DATA_RECOVERY,
         Category.SYSTEM_REPAIR,
     ),
-    Cause.CONTENT: _CAUSE_TWO,
-    Cause.ATTACK: _CAUSE_TWO,
-    Cause.OTHER_IT: _CAUSE_TWO,
-    Cause.SUSPECTED_ATTACK: (
+    Group.OTHER: (
+        Category.INCIDENT_RESPONSE,
+        Category.RECURRENCE_PREVENTION,
+        Category.DATA_RECOVERY,
+        Category.SYSTEM_REPAIR,
+        Category.CORPORATE_APOLOGY,
+    ),
+    Group.SUSPECTED_ATTACK: (
         Category.INVESTIGATION,
         Category.ISOLATION,
         Category.INCIDENT_RESPONSE,
     ),
-    Cause.REGULATORY: (
+    Group.REGULATORY: (
         Category.INVESTIGATION_REPORTING,
         Category.LEGAL_ACTION,
         Category.PREVENTION_PLANNING,
     ),
 }
-"""Seed 004 §3 「対象となる費用損害の概要」: which categories each cause may claim."""
+"""Seed 004 §3 「対象となる費用損害の概要」: the categories of each cost group."""
 
 CATEGORY_ITEMS: dict[Category, dict[str, str]] = {
     Category.INCIDENT_RESPONSE: {
@@ -161,54 +182,85 @@ SUSPECTED_ATTACK_ITEMS: tuple[str, ...] = ("エ", "シ", "ス")
 """事由②イのおそれ ③事故対応関連費用: only ⑤エ、シおよびスに掲げる費用."""
 
 
-def allowed_categories(cause: Cause) -> tuple[Category, ...]:
-    """The categories seed 004 §3 allows for ``cause``, in the seed's order."""
-    return ALLOWED_CATEGORIES[Cause(cause)]
+def allowed_groups(cause: Cause, attack_confirmed: bool = False) -> tuple[Group, ...]:
+    """The cost groups an incident of ``cause`` may claim, in the seed's order.
+
+    Its cause's own group, and 規制手続または法令等 on every incident (a leak reported to the
+    regulator is one incident). A suspected attack confirmed as an attack keeps its
+    suspected-attack group (the costs of finding out stay claimed) beside group ``other``.
+    """
+    cause = Cause(cause)
+    own = CAUSE_GROUP[cause]
+    groups = {own, Group.REGULATORY}
+    if attack_confirmed:
+        groups.add(Group.SUSPECTED_ATTACK)
+    return tuple(g for g in Group if g in groups)
 
 
-def allowed_items(cause: Cause, category: Category) -> tuple[str, ...]:
-    """The items that may be claimed under ``category`` for ``cause`` (empty: none exist).
+def allowed_categories(group: Group) -> tuple[Category, ...]:
+    """The categories seed 004 §3 lists in cost ``group``, in the seed's order."""
+    return GROUP_CATEGORIES[Group(group)]
 
-    For a suspected attack (事由②イのおそれ) incident-response costs are limited to
+
+def allowed_items(group: Group, category: Category) -> tuple[str, ...]:
+    """The items that may be claimed under ``category`` in ``group`` (empty: none exist).
+
+    In the suspected-attack group incident-response costs are limited to
     「⑤エ、シおよびスに掲げる費用」.
     """
-    if Cause(cause) is Cause.SUSPECTED_ATTACK and Category(category) is Category.INCIDENT_RESPONSE:
+    if Group(group) is Group.SUSPECTED_ATTACK and Category(category) is Category.INCIDENT_RESPONSE:
         return SUSPECTED_ATTACK_ITEMS
     return tuple(CATEGORY_ITEMS.get(Category(category), {}))
 
 
-def check_cost_category(
-    cause: Cause, category: str, item: str | None = None, attack_occurred: bool = False
+def check_cost_line(
+    cause: Cause,
+    group: str,
+    category: str,
+    item: str | None = None,
+    attack_confirmed: bool = False,
 ) -> None:
-    """A cost line's category (and item) must be one seed 004 §3 allows for the cause.
+    """A cost line's group, category (and item) must be ones seed 004 §3 allows.
 
-    「次の①または②に掲げる事由に起因して負担した下表の費用損害が補償されます」: only the
-    categories of the cause's row in the table. An ``item`` names the seed's lettered
-    sub-item; it is required for a suspected attack's 事故対応関連費用 (only エ, シ, ス), and
-    those are refused once an attack actually happened (「実際にサイバー攻撃が生じていた場合
-    に支出した費用を除きます」) — the incident is then an attack (事由②イ).
+    「次の①または②に掲げる事由に起因して負担した下表の費用損害が補償されます」: the groups of
+    the incident's cause (see :func:`allowed_groups`), and in a group only its categories. An
+    ``item`` names the seed's lettered sub-item; it is required for the suspected-attack
+    group's 事故対応関連費用 (only エ, シ, ス), and those are refused once the attack is
+    confirmed (「実際にサイバー攻撃が生じていた場合に支出した費用を除きます」): from then on
+    such costs are claimed in group ``other``.
     """
     cause = Cause(cause)
-    allowed = allowed_categories(cause)
+    groups = allowed_groups(cause, attack_confirmed)
+    if group not in {g.value for g in groups}:
+        names = ", ".join(f"{g.value} ({GROUP_NAMES_JA[g]})" for g in groups)
+        raise CostRuleError(
+            "group",
+            "seed004.3.cost_groups",
+            f"cost group {group!r} is not claimable on an incident of cause {cause.value!r} "
+            f"({CAUSE_NAMES_JA[cause]}); allowed: {names}",
+            tuple(g.value for g in groups),
+        )
+    group = Group(group)
+    allowed = allowed_categories(group)
     if category not in {c.value for c in allowed}:
         names = ", ".join(f"{c.value} ({CATEGORY_NAMES_JA[c]})" for c in allowed)
         raise CostRuleError(
             "category",
             "seed004.3.cost_table",
-            f"category {category!r} is not covered for cause {cause.value!r} "
-            f"({CAUSE_NAMES_JA[cause]}); allowed: {names}",
+            f"category {category!r} is not in cost group {group.value!r} "
+            f"({GROUP_NAMES_JA[group]}); allowed: {names}",
             tuple(c.value for c in allowed),
         )
     category = Category(category)
-    items = allowed_items(cause, category)
-    suspected_response = cause is Cause.SUSPECTED_ATTACK and category is Category.INCIDENT_RESPONSE
-    if suspected_response and attack_occurred:
+    items = allowed_items(group, category)
+    suspected_response = group is Group.SUSPECTED_ATTACK and category is Category.INCIDENT_RESPONSE
+    if suspected_response and attack_confirmed:
         raise CostRuleError(
             "item",
             "seed004.3.suspected_attack_actual",
-            "incident-response costs under a suspected attack exclude costs where an attack "
-            "actually happened (実際にサイバー攻撃が生じていた場合に支出した費用を除きます); "
-            "claim them under cause 'attack'",
+            "incident-response costs of a suspected attack exclude costs spent where an attack "
+            "actually happened (実際にサイバー攻撃が生じていた場合に支出した費用を除きます); the "
+            "attack is confirmed: claim them in group 'other'",
         )
     if item is None:
         if suspected_response:
@@ -225,9 +277,93 @@ def check_cost_category(
             "item",
             "seed004.3.items",
             f"item {item!r} is not claimable under {category.value} "
-            f"({CATEGORY_NAMES_JA[category]}) for cause {cause.value!r}; allowed items: "
+            f"({CATEGORY_NAMES_JA[category]}) in group {group.value!r}; allowed items: "
             f"{allowed_text}",
             items,
+        )
+
+
+def check_confirm_attack(cause: Cause, new_cause: str) -> None:
+    """Only a suspected attack (②イのおそれ) can be confirmed, and only as an attack (②イ).
+
+    「実際にサイバー攻撃が生じていた場合」: the same incident (事故), now an attack; its other
+    causes are fixed when it is reported.
+    """
+    if Cause(cause) is not Cause.SUSPECTED_ATTACK or new_cause != Cause.ATTACK.value:
+        raise CostRuleError(
+            "cause",
+            "seed004.3.confirm_suspected_attack",
+            f"only a suspected attack can change cause, and only to 'attack' (this incident's "
+            f"cause is {Cause(cause).value!r})",
+            (Cause.ATTACK.value,) if Cause(cause) is Cause.SUSPECTED_ATTACK else (),
+        )
+
+
+def condolence_amount(persons: int, unit_yen: int) -> int:
+    """個人見舞費用 per person: ``persons`` × ``unit_yen`` (seed 003: ¥500 to each of many)."""
+    return persons * unit_yen
+
+
+@dataclass(frozen=True)
+class ApprovalNote:
+    """A note of the seed's cost table the insurer applies when it approves an amount."""
+
+    code: str
+    ja: str
+    en: str
+
+
+_NO_RANSOM = ApprovalNote(
+    "no_ransom", "費用には脅迫金を含みません", "ransom (脅迫金) is never a cost"
+)
+APPROVAL_NOTES: dict[Category, tuple[ApprovalNote, ...]] = {
+    Category.RECURRENCE_PREVENTION: (
+        ApprovalNote(
+            "one_off_only",
+            "一時的な費用にかぎり、セキュリティ対策を継続的に維持、運用、メンテナンス等する費用を除きます",
+            "one-off costs only: never the running, upkeep or maintenance of security measures",
+        ),
+    ),
+    Category.DATA_RECOVERY: (_NO_RANSOM,),
+    Category.SYSTEM_REPAIR: (
+        _NO_RANSOM,
+        ApprovalNote(
+            "no_portable_devices",
+            "携帯電話等の携帯式通信機器、ノート型パソコン等の携帯式電子事務機器およびこれらの付属品を除きます",
+            "no portable devices (mobile phones, notebook PCs and their accessories)",
+        ),
+    ),
+    Category.INDIVIDUAL_CONDOLENCE: (
+        ApprovalNote(
+            "tangible_gifts", "見舞品は有体物にかぎります", "gifts must be tangible goods"
+        ),
+    ),
+    Category.CORPORATE_CONDOLENCE: (
+        ApprovalNote(
+            "tangible_gifts", "見舞品は有体物にかぎります", "gifts must be tangible goods"
+        ),
+    ),
+    Category.CORPORATE_APOLOGY: (
+        ApprovalNote(
+            "tangible_gifts", "見舞品は有体物にかぎります", "gifts must be tangible goods"
+        ),
+    ),
+}
+"""The cost table's notes (注) that bound an approved amount, per category."""
+
+
+def approval_notes(category: Category) -> tuple[ApprovalNote, ...]:
+    """What the approver must keep out of ``category``'s approved amount (may be empty)."""
+    return APPROVAL_NOTES.get(Category(category), ())
+
+
+def check_approved(approved_yen: int, claimed_yen: int) -> None:
+    """An approved amount lies between 0 and the amount claimed (0 ≤ approved ≤ claimed)."""
+    if not 0 <= approved_yen <= claimed_yen:
+        raise CostRuleError(
+            "approved_yen",
+            "approved_within_claimed",
+            f"approved_yen must lie between 0 and the claimed ¥{claimed_yen:,}",
         )
 
 
@@ -267,11 +403,29 @@ def check_report_dates(
             )
 
 
+def continuous_since(spans: Iterable[Span], start: date) -> date:
+    """The first day of the unbroken chain of coverage spans that reaches ``start``.
+
+    Exclusions ⑩ ⑪ speak of 「補償期間の開始日」; for a renewal without a gap the standard
+    wordings count from the first period of the chain (初年度契約の開始日): a span that ends
+    the day before another starts continues it (as does one that overlaps it), a gap of a day or
+    more starts a new chain.
+    """
+    spans = list(spans)
+    first = start
+    while True:
+        reaching = [s.start for s in spans if s.start < first and s.contains(first - timedelta(1))]
+        if not reaching:
+            return first
+        first = min(reaching)
+
+
 def coverage_decision(
     occurred_on: date,
     discovered_on: date,
     period: Span | None,
     known_on: date | None = None,
+    continuous_from: date | None = None,
 ) -> CoverageDecision:
     """Covered or not, for an incident of an insured whose coverage ``period`` applies.
 
@@ -279,6 +433,8 @@ def coverage_decision(
     registration ∩ the member's term) that contains ``occurred_on``, or ``None`` when there is
     none. Both ends are inclusive; an open end means still running. ``known_on`` is the day
     the insured first knew of a situation likely to cause the loss, when that is known.
+    ``continuous_from`` is the first day of the chain of coverage periods renewed without a
+    gap that ends in ``period`` (:func:`continuous_since`); ⑩ ⑪ count from it.
 
     - C1: no coverage on the day the incident occurred → not covered.
     - ⑩ 「補償期間の開始日より前に、損害が発生するおそれがある状況を被保険者が知っていた場合」
@@ -293,7 +449,7 @@ def coverage_decision(
             f"the insured had no coverage (補償期間) on {occurred_on}, the day the incident "
             "occurred (rule C1)",
         )
-    start = period.start
+    start = min(period.start, continuous_from or period.start)
     if known_on is not None and known_on < start:
         return CoverageDecision(
             False,
@@ -383,22 +539,68 @@ PAYMENT_DAYS = 30
 def pay_by(completed_on: date) -> date:
     """The insurer pays 「保険金請求の完了した日から原則、30日以内」 (seed 004 §6①).
 
-    The day of completion is not counted (民法140), so the 30th day after it is the last.
+    The non-life industry counts those 30 days with the day of completion as day 1
+    (請求完了日（当日を含む。）から起算して30日以内), so the last day is completion + 29.
     """
-    return completed_on + timedelta(days=PAYMENT_DAYS)
+    return completed_on + timedelta(days=PAYMENT_DAYS - 1)
 
 
-def check_pay_by_extension(completed_on: date, extended_pay_by: date, reason: str | None) -> None:
-    """A later payment deadline needs a recorded reason and must lie after the 30th day.
+class ExtensionReason(StrEnum):
+    """Why the 30 days of §6① are not enough (「30日超の日数を要することがあります」)."""
+
+    PUBLIC_INQUIRY = "public_inquiry"
+    EXPERT_APPRAISAL = "expert_appraisal"
+    DISASTER_AREA = "disaster_area"
+    OVERSEAS = "overseas"
+    OTHER = "other"
+
+
+EXTENSION_CONFIRMATIONS: dict[ExtensionReason, tuple[str, str]] = {
+    ExtensionReason.PUBLIC_INQUIRY: (
+        "警察、検察、消防その他の公的機関による捜査・調査結果の照会",
+        "the results of investigations by the police or other public authorities",
+    ),
+    ExtensionReason.EXPERT_APPRAISAL: (
+        "専門機関による鑑定等の結果の照会",
+        "the results of an appraisal by experts",
+    ),
+    ExtensionReason.DISASTER_AREA: (
+        "災害救助法が適用された災害の被災地域での調査",
+        "inquiries in an area hit by a disaster",
+    ),
+    ExtensionReason.OVERSEAS: (
+        "日本国外での調査",
+        "inquiries outside Japan",
+    ),
+    ExtensionReason.OTHER: (
+        "その他、保険金の支払に必要な事項の確認",
+        "other facts needed before the claim can be paid",
+    ),
+}
+"""What the insured is told must be confirmed (確認が必要な事項), per reason."""
+
+
+def check_pay_by_extension(
+    completed_on: date, extended_pay_by: date | None, reason: str | None
+) -> None:
+    """A later payment deadline needs one of the reasons and must lie after the 30th day.
 
     Seed 004 §6①: 「ただし、公的機関による捜査や調査結果の照会が必要な場合など、30日超の日数を
     要することがあります」 — the 30 days hold in principle (原則); an extension says why.
     """
-    if not reason or not reason.strip():
+    if extended_pay_by is None:
+        raise CostRuleError(
+            "extended_pay_by",
+            "seed004.6.1.extension_date",
+            "extension_reason is given but extended_pay_by is not",
+        )
+    if reason not in {r.value for r in ExtensionReason}:
         raise CostRuleError(
             "extension_reason",
             "seed004.6.1.extension_reason",
-            "a pay_by later than 30 days after completion needs extension_reason",
+            "a pay_by later than the 30 days needs extension_reason, one of "
+            + ", ".join(r.value for r in ExtensionReason),
+            tuple(r.value for r in ExtensionReason),
         )
     standard = pay_by(completed_on)
     if extended_pay_by <= standard:
@@ -407,3 +609,85 @@ def check_pay_by_extension(completed_on: date, extended_pay_by: date, reason: st
             "seed004.6.1.extension_after_standard",
             f"extended_pay_by must be after the standard deadline {standard}",
         )
+
+
+EXCLUSIONS: dict[str, str] = {
+    "1": "損害賠償請求による損害賠償金または争訟費用",
+    "2": "偽りその他不正な手段により取得した個人情報の取扱い",
+    "3": "被保険者の役員に関する個人情報",
+    "4": "企業情報の提供・委託・共同利用",
+    "5": "電気、ガス、水道、通信もしくはインターネット接続サービスの中断等",
+    "6": "保険契約者または被保険者の故意",
+    "7": "被保険者が行ったまたは加担した窃盗、強盗、詐欺、横領または背任行為",
+    "8": "法令違反または他人に損害を与えることを認識しながら行った行為",
+    "9": "違法に私的な利益を得た行為または違法に便宜を供与された行為",
+    "10": "補償期間の開始日より前に被保険者が知っていた状況",
+    "11": "補償期間の開始日より前に発見された行為",
+    "12": "戦争、外国の武力行使、革命、内乱、暴動等",
+    "13": "地震、噴火、洪水、高潮または津波",
+    "14": "通常の業務の範囲でない行為",
+    "15": "業務の履行不能または履行遅滞に起因する損害賠償請求",
+    "16": "知的財産権の侵害（著作権・商標権を除く）",
+    "17": "被保険者の支払不能または破産",
+    "18": "株主代表訴訟",
+    "19": "国または公共団体の公権力の行使",
+}
+"""Seed 004 §4 ①–⑲ (補償対象外となる主な場合), by number: the reasons to decline."""
+
+DUTIES: dict[str, str] = {
+    "1": "事故発生の通知（日時、場所、状況、被害者、費用損害、加入企業であること）",
+    "2": "他人に対する損害賠償請求権の保全・行使",
+    "3": "損害の発生および拡大の防止",
+    "4": "損保ジャパンの承認を得ない費用請求の承認をしないこと",
+    "5": "他の保険契約・共済契約の有無と内容の通知",
+    "6": "書類・証拠の提出と損害の調査への協力",
+    "7": "保険金請求書類の提出",
+}
+"""Seed 004 §5 ①–⑦ (注意事項): a duty not kept without good reason allows a deduction."""
+
+
+class Decision(StrEnum):
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+def check_decision(decision: str, exclusion: str | None) -> None:
+    """Declining needs the §4 exclusion's number (①–⑲ as "1"…"19"); accepting has none."""
+    if decision == Decision.DECLINED and exclusion not in EXCLUSIONS:
+        raise CostRuleError(
+            "exclusion",
+            "seed004.4.exclusion_required",
+            'declining needs exclusion, the seed 004 §4 number "1"…"19" (①–⑲)',
+            tuple(EXCLUSIONS),
+        )
+    if decision == Decision.ACCEPTED and exclusion is not None:
+        raise CostRuleError(
+            "exclusion", "seed004.4.exclusion_on_accept", "an accepted claim names no exclusion"
+        )
+
+
+class Status(StrEnum):
+    """Where a claim stands (reported → claim complete → accepted | declined → paid)."""
+
+    REPORTED = "reported"
+    CLAIM_COMPLETE = "claim_complete"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    PAID = "paid"
+
+
+def claim_status(
+    decision: str | None, claim_complete: bool, payable_yen: int, paid_yen: int
+) -> Status:
+    """The lifecycle status: the furthest step reached.
+
+    ``payable_yen`` is what the accepted claim can be paid in all (approved less deductions,
+    at most the per-incident limit); it is ``paid`` once that is paid in full (and non-zero).
+    """
+    if decision == Decision.DECLINED:
+        return Status.DECLINED
+    if decision == Decision.ACCEPTED:
+        if payable_yen > 0 and paid_yen >= payable_yen:
+            return Status.PAID
+        return Status.ACCEPTED
+    return Status.CLAIM_COMPLETE if claim_complete else Status.REPORTED

@@ -52,6 +52,32 @@ def report(client, headers, member_id, status=201, **values) -> dict:
     return r.get_json()
 
 
+def accept(client, admin, incident_id, claimed=5_000_000, **cost) -> dict:
+    """Claim ``claimed`` (one incident-response line) and accept: payable up to the limits."""
+    body = {
+        "category": "incident_response",
+        "item": "サ",
+        "amount_yen": claimed,
+        "incurred_on": "2026-07-10",
+        "description": "コールセンター",
+    }
+    body.update(cost)
+    r = client.post(f"/api/v1/incidents/{incident_id}/costs", json=body, headers=admin)
+    assert r.status_code == 201, r.get_json()
+    r = client.post(
+        f"/api/v1/incidents/{incident_id}/decision", json={"decision": "accepted"}, headers=admin
+    )
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
+
+
+def payable(client, admin, member_id, **values) -> dict:
+    """A reported, accepted incident with ¥5,000,000 claimed and approved."""
+    incident = report(client, admin, member_id, **values)
+    accept(client, admin, incident["id"])
+    return incident
+
+
 def pay(client, admin, incident_id, amount, status=201, paid_on="2026-10-01"):
     r = client.post(
         f"/api/v1/incidents/{incident_id}/payments",
@@ -74,7 +100,10 @@ def test_report_covered_incident_of_the_member(client, admin, member):
     assert body["covered"] is True and body["reason"] is None
     assert body["term_id"] == member["term"]["id"]
     assert (body["period_start"], body["period_end"]) == ("2026-04-01", "2027-03-31")
-    assert body["victims"] == VICTIMS
+    assert body["victims_count"] == 1 and "victims" not in body
+    assert body["status"] == "reported" and body["decision"] is None
+    victims = client.get(f"/api/v1/incidents/{body['id']}/victims", headers=admin).get_json()
+    assert victims == VICTIMS
     assert body["occurred_at"] == "14:30:00"
     assert [d["code"] for d in body["documents"]] == ["ア", "イ", "ウ", "エ"]
     assert body["claimed_yen"] == 0 and body["paid_yen"] == 0
@@ -188,7 +217,7 @@ def test_auth_and_member_isolation(client, admin, member, member_headers):
     )
     r = client.post("/api/v1/incidents", json=incident_body(member["id"]), headers=stranger)
     assert r.status_code == 404
-    for path in ("", "/costs", "/payments"):
+    for path in ("", "/costs", "/payments", "/timeline", "/deductions", "/victims"):
         assert (
             client.get(f"/api/v1/incidents/{incident['id']}{path}", headers=stranger).status_code
             == 404
@@ -215,7 +244,11 @@ def test_auth_and_member_isolation(client, admin, member, member_headers):
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
-        ("patch", "", {"attack_occurred": True}),
+        ("patch", "", {"cause": "attack"}),
+        ("patch", "/costs/1", {"approved_yen": 1}),
+        ("post", "/decision", {"decision": "accepted"}),
+        ("post", "/deductions", {"amount_yen": 1, "duty": "3", "reason": "x"}),
+        ("post", "/payments/1/reverse", {"reason": "x"}),
         ("put", "/documents", {"documents": [{"code": "ア", "requested": True}]}),
         ("post", "/claim-complete", {"completed_on": "2026-10-01"}),
         ("post", "/payments", {"amount_yen": 1, "paid_on": "2026-10-01"}),
@@ -313,38 +346,99 @@ def test_costs_added_listed_and_totalled(client, admin, member, member_headers):
 
 
 @pytest.mark.parametrize(
-    ("cause", "category", "item", "status", "field"),
+    ("cause", "group", "category", "item", "status", "field"),
     [
-        ("attack", "certification", None, 422, "category"),
-        ("leak", "corporate_apology", None, 422, "category"),
-        ("regulatory", "incident_response", "ア", 422, "category"),
-        ("suspected_attack", "incident_response", "サ", 422, "item"),
-        ("suspected_attack", "incident_response", None, 422, "item"),
-        ("suspected_attack", "incident_response", "シ", 201, None),
-        ("suspected_attack", "isolation", None, 201, None),
-        ("attack", "flood_damage", None, 422, "category"),
-        ("attack", "corporate_apology", None, 201, None),
+        ("attack", None, "certification", None, 422, "category"),
+        ("leak", None, "corporate_apology", None, 422, "category"),
+        ("leak", "regulatory", "incident_response", "ア", 422, "category"),
+        ("leak", "regulatory", "investigation_reporting", "キ", 201, None),
+        ("attack", "regulatory", "legal_action", None, 201, None),
+        ("suspected_attack", "regulatory", "prevention_planning", None, 201, None),
+        ("leak", "other", "incident_response", "ア", 422, "group"),
+        ("attack", "leak", "certification", None, 422, "group"),
+        ("attack", "suspected_attack", "investigation", None, 422, "group"),
+        ("suspected_attack", "other", "incident_response", "サ", 422, "group"),
+        ("suspected_attack", None, "incident_response", "サ", 422, "item"),
+        ("suspected_attack", None, "incident_response", None, 422, "item"),
+        ("suspected_attack", None, "incident_response", "シ", 201, None),
+        ("suspected_attack", None, "isolation", None, 201, None),
+        ("attack", None, "flood_damage", None, 422, "category"),
+        ("attack", None, "corporate_apology", None, 201, None),
     ],
 )
-def test_cost_category_per_cause(client, admin, member, cause, category, item, status, field):
+def test_cost_group_and_category_per_cause(
+    client, admin, member, cause, group, category, item, status, field
+):
     incident = report(client, admin, member["id"], cause=cause)
-    body = add_cost(client, admin, incident["id"], status, category=category, item=item)
+    body = add_cost(
+        client, admin, incident["id"], status, group=group, category=category, item=item
+    )
     if status == 422:
         assert body["field"] == field and body["allowed"]
-        if field == "category":
+        if field in ("category", "group"):
             assert all(a in body["message"] for a in body["allowed"])
+    else:
+        default = {"leak": "leak", "attack": "other", "suspected_attack": "suspected_attack"}
+        assert body["group"] == (group or default[cause])
+
+
+def test_one_incident_leak_and_regulatory_share_the_per_incident_limit(client, admin, member):
+    """A leak reported to the regulator is one incident: its leak and regulatory lines are
+    approved together and all draw on the one ¥3,000,000 limit."""
+    incident = report(client, admin, member["id"])
+    add_cost(client, admin, incident["id"], amount_yen=2_000_000)
+    add_cost(
+        client,
+        admin,
+        incident["id"],
+        group="regulatory",
+        category="investigation_reporting",
+        item="イ",
+        amount_yen=2_000_000,
+    )
+    r = client.post(
+        f"/api/v1/incidents/{incident['id']}/decision", json={"decision": "accepted"}, headers=admin
+    )
+    assert r.get_json()["approved_yen"] == 4_000_000
+    pay(client, admin, incident["id"], 2_500_000)
+    body = pay(client, admin, incident["id"], 500_001, 409)
+    assert body["limit"] == "per_incident" and body["per_incident_remaining"] == 500_000
+    assert pay(client, admin, incident["id"], 500_000)["per_incident_remaining"] == 0
+    detail = client.get(f"/api/v1/incidents/{incident['id']}", headers=admin).get_json()
+    assert detail["status"] == "paid" and detail["paid_yen"] == 3_000_000
 
 
 def test_suspected_attack_items_refused_once_attack_confirmed(client, admin, member):
     incident = report(client, admin, member["id"], cause="suspected_attack")
     add_cost(client, admin, incident["id"], item="エ")
-    r = client.patch(
-        f"/api/v1/incidents/{incident['id']}", json={"attack_occurred": True}, headers=admin
-    )
-    assert r.status_code == 200 and r.get_json()["attack_occurred"] is True
-    body = add_cost(client, admin, incident["id"], 422, item="エ")
+    add_cost(client, admin, incident["id"], 422, group="other", item="エ")
+    r = client.patch(f"/api/v1/incidents/{incident['id']}", json={"cause": "attack"}, headers=admin)
+    assert r.status_code == 200
+    assert (r.get_json()["cause"], r.get_json()["confirmed_on"]) == ("attack", "2026-11-01")
+    body = add_cost(client, admin, incident["id"], 422, group="suspected_attack", item="エ")
     assert body["rule"] == "seed004.3.suspected_attack_actual"
-    add_cost(client, admin, incident["id"], category="investigation", item=None)
+    add_cost(
+        client, admin, incident["id"], group="suspected_attack", category="investigation", item=None
+    )
+    other = add_cost(client, admin, incident["id"], item="エ")
+    assert other["group"] == "other"
+    lines = client.get(f"/api/v1/incidents/{incident['id']}/costs", headers=admin).get_json()
+    assert [c["group"] for c in lines] == ["suspected_attack", "suspected_attack", "other"]
+    detail = client.get(f"/api/v1/incidents/{incident['id']}", headers=admin).get_json()
+    assert detail["claimed_yen"] == 1_500_000
+    path = f"/api/v1/incidents/{incident['id']}"
+    again = client.patch(path, json={"cause": "attack"}, headers=admin)
+    assert again.status_code == 422 and again.get_json()["field"] == "cause"
+    events = client.get(f"{path}/timeline", headers=admin).get_json()
+    assert [e["kind"] for e in events] == ["reported", "cost", "attack_confirmed", "cost", "cost"]
+
+
+@pytest.mark.parametrize("cause", ["leak", "attack", "content", "other_it"])
+@pytest.mark.parametrize("new", ["attack", "leak", "suspected_attack", "regulatory"])
+def test_only_a_suspected_attack_is_confirmed(client, admin, member, cause, new):
+    incident = report(client, admin, member["id"], cause=cause)
+    r = client.patch(f"/api/v1/incidents/{incident['id']}", json={"cause": new}, headers=admin)
+    assert r.status_code == 422 and r.get_json()["rule"] == "seed004.3.confirm_suspected_attack"
 
 
 @pytest.mark.parametrize(
@@ -391,7 +485,8 @@ def test_documents_claim_complete_and_pay_by(client, admin, member, member_heade
     )
     r = client.post(f"{path}/claim-complete", json={"completed_on": "2026-10-01"}, headers=admin)
     assert r.status_code == 200, r.get_json()
-    assert r.get_json()["pay_by"] == "2026-10-31"
+    assert r.get_json()["pay_by"] == "2026-10-30"  # completion day is day 1 of 30
+    assert r.get_json()["status"] == "claim_complete"
     assert r.get_json()["documents"][1]["received_on"] == "2026-09-30"
     again = client.post(
         f"{path}/claim-complete", json={"completed_on": "2026-10-02"}, headers=admin
@@ -422,13 +517,15 @@ def test_documents_and_claim_refused(client, admin, member, path, body, status):
     ("extension", "status", "pay_by"),
     [
         (
-            {"extended_pay_by": "2026-12-15", "extension_reason": "警察の捜査結果の照会"},
+            {"extended_pay_by": "2026-12-15", "extension_reason": "public_inquiry"},
             200,
             "2026-12-15",
         ),
-        ({"extended_pay_by": "2026-10-31", "extension_reason": "照会"}, 422, None),
+        ({"extended_pay_by": "2026-10-31", "extension_reason": "overseas"}, 200, "2026-10-31"),
+        ({"extended_pay_by": "2026-10-30", "extension_reason": "overseas"}, 422, None),
+        ({"extended_pay_by": "2026-12-15", "extension_reason": "警察の照会"}, 400, None),
         ({"extended_pay_by": "2026-12-15"}, 422, None),
-        ({"extension_reason": "照会"}, 422, None),
+        ({"extension_reason": "other"}, 422, None),
     ],
 )
 def test_pay_by_extension(client, admin, member, extension, status, pay_by):
@@ -442,7 +539,7 @@ def test_pay_by_extension(client, admin, member, extension, status, pay_by):
     if pay_by:
         assert r.get_json()["pay_by"] == pay_by
         assert r.get_json()["pay_by_extension_reason"] == extension["extension_reason"]
-        overdue = client.get("/api/v1/incidents/overdue?on=2026-12-01", headers=admin)
+        overdue = client.get(f"/api/v1/incidents/overdue?on={pay_by}", headers=admin)
         assert overdue.get_json() == []
 
 
@@ -477,11 +574,13 @@ def test_overdue_claims(client, admin, member, member_headers):
             json={"completed_on": completed},
             headers=admin,
         )
+    accept(client, admin, paid, claimed=100_000)
     pay(client, admin, paid, 100_000)
     r = client.get("/api/v1/incidents/overdue", headers=admin)
     assert [i["id"] for i in r.get_json()] == [late]
-    assert r.get_json()[0]["pay_by"] == "2026-10-01"
-    on = client.get("/api/v1/incidents/overdue?on=2026-11-15", headers=admin).get_json()
+    assert r.get_json()[0]["pay_by"] == "2026-09-30"
+    assert client.get("/api/v1/incidents/overdue?on=2026-09-30", headers=admin).get_json() == []
+    on = client.get("/api/v1/incidents/overdue?on=2026-11-14", headers=admin).get_json()
     assert [i["id"] for i in on] == [late, fresh]
     assert (
         client.get("/api/v1/incidents/overdue", headers=member_headers(member["id"])).status_code
@@ -493,7 +592,7 @@ def test_overdue_claims(client, admin, member, member_headers):
 
 
 def test_payment_updates_totals_and_coverage_answer(client, admin, member, member_headers):
-    incident = report(client, admin, member["id"])
+    incident = payable(client, admin, member["id"])
     body = pay(client, admin, incident["id"], 1_000_000)
     assert body["per_incident_remaining"] == 2_000_000
     assert body["aggregate_remaining"] == 9_000_000
@@ -511,7 +610,7 @@ def test_payment_updates_totals_and_coverage_answer(client, admin, member, membe
 
 
 def test_per_incident_limit_exact_and_over(client, admin, member):
-    incident = report(client, admin, member["id"])
+    incident = payable(client, admin, member["id"])
     pay(client, admin, incident["id"], 2_000_000)
     body = pay(client, admin, incident["id"], 1_000_001, 409)
     assert body["limit"] == "per_incident"
@@ -523,8 +622,8 @@ def test_per_incident_limit_exact_and_over(client, admin, member):
 
 def test_aggregate_counts_member_and_suppliers_and_renewal_is_fresh(client, admin, member, freeze):
     reg = member["registration"]["id"]
-    own = [report(client, admin, member["id"])["id"] for _ in range(2)]
-    theirs = [report(client, admin, member["id"], registration_id=reg)["id"] for _ in range(2)]
+    own = [payable(client, admin, member["id"])["id"] for _ in range(2)]
+    theirs = [payable(client, admin, member["id"], registration_id=reg)["id"] for _ in range(2)]
     for incident_id in own + theirs[:1]:
         pay(client, admin, incident_id, 3_000_000)
     body = pay(client, admin, theirs[1], 1_000_001, 409)
@@ -534,7 +633,7 @@ def test_aggregate_counts_member_and_suppliers_and_renewal_is_fresh(client, admi
     assert coverage(client, admin, member["id"])["aggregate_remaining"] == 0
     freeze("2027-05-01T09:00:00+09:00")
     renewal = f.term(client, admin, member["id"], "2027-04-01", "2028-03-31")
-    renewed = report(
+    renewed = payable(
         client, admin, member["id"], occurred_on="2027-04-10", discovered_on="2027-04-10"
     )
     assert renewed["covered"] is True and renewed["term_id"] == renewal["id"]
@@ -592,8 +691,8 @@ def test_limits_are_those_in_force_on_occurred_on(app, client, admin, member):
                 summary_en="lowered",
             )
         )
-    before = report(client, admin, member["id"], occurred_on="2026-07-31")
-    after = report(
+    before = payable(client, admin, member["id"], occurred_on="2026-07-31")
+    after = payable(
         client, admin, member["id"], occurred_on="2026-08-01", discovered_on="2026-08-01"
     )
     pay(client, admin, before["id"], 3_000_000)
@@ -605,7 +704,7 @@ def test_limits_are_those_in_force_on_occurred_on(app, client, admin, member):
 def test_supplier_under_two_members_draws_on_the_claimed_member_only(client, admin, member):
     other = f.insured_member(client, admin)
     f.registration(client, admin, other["id"], SUPPLIER, "2026-05-01")
-    incident = report(client, admin, member["id"], registration_id=member["registration"]["id"])
+    incident = payable(client, admin, member["id"], registration_id=member["registration"]["id"])
     pay(client, admin, incident["id"], 2_500_000)
     assert coverage(client, admin, member["id"])["aggregate_paid"] == 2_500_000
     assert coverage(client, admin, other["id"])["aggregate_paid"] == 0
@@ -617,7 +716,7 @@ def test_supplier_under_two_members_draws_on_the_claimed_member_only(client, adm
 
 
 def test_term_counter_equals_sum_of_payments(app, client, admin, member):
-    ids = [report(client, admin, member["id"])["id"] for _ in range(3)]
+    ids = [payable(client, admin, member["id"])["id"] for _ in range(3)]
     for n, incident_id in enumerate(ids, start=1):
         pay(client, admin, incident_id, n * 100_000)
     with app.app_context(), db.transaction() as s:
@@ -633,7 +732,7 @@ def test_term_counter_equals_sum_of_payments(app, client, admin, member):
 def test_coverage_answer_reads_the_term_counter_not_the_payments(app, client, admin, member):
     """A payment row written behind the service's back moves nothing: the answer is the
     counter on the term row (rule C3 without scanning history)."""
-    incident = report(client, admin, member["id"])
+    incident = payable(client, admin, member["id"])
     pay(client, admin, incident["id"], 1_000_000)
     with app.app_context(), db.transaction() as s:
         s.execute(

@@ -39,6 +39,9 @@ MEMBER_READABLE = [
     "/api/v1/incidents/{incident_id}",
     "/api/v1/incidents/{incident_id}/costs",
     "/api/v1/incidents/{incident_id}/payments",
+    "/api/v1/incidents/{incident_id}/timeline",
+    "/api/v1/incidents/{incident_id}/deductions",
+    "/api/v1/incidents/{incident_id}/victims",
 ]
 
 # Writable by an administrator and by the member the ids belong to; others get 404 and
@@ -61,12 +64,13 @@ MEMBER_WRITABLE = [
         "POST",
         "/api/v1/incidents/{incident_id}/costs",
         lambda ids: {
-            "category": "data_recovery",
+            "category": "investigation",
             "amount_yen": 1000,
             "incurred_on": ON,
-            "description": "restore",
+            "description": "forensics",
         },
     ),
+    ("PUT", "/api/v1/incidents/{incident_id}/victims", lambda ids: b"name,address\nA,B\n"),
 ]
 
 # Only the member the ids belong to: others get 404, an administrator 403.
@@ -110,7 +114,15 @@ ADMIN_ONLY = [
     ("POST", "/api/v1/notices/{notice_id}/resend", {"reason": "address corrected"}),
     ("POST", "/api/v1/coverage-terms/{coverage_terms_id}/withdraw", {"reason": "mistake"}),
     ("GET", "/api/v1/incidents/overdue", None),
-    ("PATCH", "/api/v1/incidents/{incident_id}", {"attack_occurred": False}),
+    ("PATCH", "/api/v1/incidents/{incident_id}", {"cause": "attack"}),
+    ("PATCH", "/api/v1/incidents/{incident_id}/costs/{cost_id}", {"approved_yen": 50_000}),
+    ("POST", "/api/v1/incidents/{incident_id}/decision", {"decision": "accepted"}),
+    (
+        "POST",
+        "/api/v1/incidents/{incident_id}/deductions",
+        {"amount_yen": 100, "duty": "3", "reason": "late"},
+    ),
+    ("POST", "/api/v1/incidents/{incident_id}/payments/{payment_id}/reverse", {"reason": "typo"}),
     (
         "PUT",
         "/api/v1/incidents/{incident_id}/documents",
@@ -154,18 +166,42 @@ def world(client, admin, member_headers):
                 "discovered_on": "2026-05-02",
                 "place": "Osaka",
                 "circumstances": "leak",
-                "cause": "leak",
+                "cause": "suspected_attack",
                 "victims": [{"name": "Taro", "address": "Osaka"}],
             },
             headers=admin,
         )
         assert incident.status_code == 201, incident.get_json()
+        incident_id = incident.get_json()["id"]
+        cost = client.post(
+            f"/api/v1/incidents/{incident_id}/costs",
+            json={
+                "category": "investigation",
+                "amount_yen": 100_000,
+                "incurred_on": "2026-05-03",
+                "description": "forensics",
+            },
+            headers=admin,
+        )
+        decided = client.post(
+            f"/api/v1/incidents/{incident_id}/decision",
+            json={"decision": "accepted"},
+            headers=admin,
+        )
+        payment = client.post(
+            f"/api/v1/incidents/{incident_id}/payments",
+            json={"amount_yen": 1000, "paid_on": "2026-05-10"},
+            headers=admin,
+        )
+        assert (cost.status_code, decided.status_code, payment.status_code) == (201, 200, 201)
         ids[key] = {
             "member_id": m["id"],
             "term_id": m["term"]["id"],
             "registration_id": reg["id"],
             "token_id": token.get_json()["id"],
-            "incident_id": incident.get_json()["id"],
+            "incident_id": incident_id,
+            "cost_id": cost.get_json()["id"],
+            "payment_id": payment.get_json()["id"],
         }
     with db.transaction() as session:  # a coverage change: one notice per member (issue 5)
         coverage_terms_flows.publish(
@@ -314,11 +350,22 @@ def test_member_only_actions(client, admin, world, method, path, body):
 def test_member_writes_its_own_and_gets_404_for_anothers(client, admin, world, method, path, body):
     ids, headers = world
     before = _audit_size(client, admin)
-    r = client.open(path.format(**ids["b"]), method=method, json=body(ids["b"]), headers=headers)
+    r = client.open(
+        path.format(**ids["b"]), method=method, **_body(body(ids["b"])), headers=headers
+    )
     assert r.status_code == 404, r.get_json()
     assert _audit_size(client, admin) == before
-    r = client.open(path.format(**ids["a"]), method=method, json=body(ids["a"]), headers=headers)
-    assert r.status_code == 201, r.get_json()
+    r = client.open(
+        path.format(**ids["a"]), method=method, **_body(body(ids["a"])), headers=headers
+    )
+    assert r.status_code in (200, 201), r.get_json()
+
+
+def _body(payload) -> dict:
+    """JSON, or a raw CSV body (bytes) as text/csv."""
+    if isinstance(payload, bytes):
+        return {"data": payload, "content_type": "text/csv"}
+    return {"json": payload}
 
 
 @pytest.mark.parametrize("path", ANY_TOKEN)

@@ -3,6 +3,7 @@ own database connection, never take the member past a limit, and every refusal i
 
 from __future__ import annotations
 
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -77,12 +78,50 @@ def _incidents(client, admin, member_id: int, n: int) -> list[int]:
     return ids
 
 
+def _accepted(client, admin, member_id: int, n: int, claimed: int = 5_000_000) -> list[int]:
+    """``n`` incidents, each with ``claimed`` approved: payable up to the limits."""
+    ids = _incidents(client, admin, member_id, n)
+    for i in ids:
+        line = {
+            "category": "incident_response",
+            "item": "サ",
+            "amount_yen": claimed,
+            "incurred_on": "2026-07-02",
+            "description": "対応",
+        }
+        assert (
+            client.post(f"/api/v1/incidents/{i}/costs", json=line, headers=admin).status_code == 201
+        )
+        r = client.post(
+            f"/api/v1/incidents/{i}/decision", json={"decision": "accepted"}, headers=admin
+        )
+        assert r.status_code == 200, r.get_json()
+    return ids
+
+
+def _alerts(app, member_id: int) -> list[tuple[str, dict]]:
+    with app.app_context(), db.transaction() as s:
+        rows = s.execute(
+            text(
+                "SELECT key, context FROM notice WHERE kind = 'limit_alert' AND member_id = :m "
+                "ORDER BY id"
+            ),
+            {"m": member_id},
+        ).all()
+    return [(key, json.loads(c) if isinstance(c, str) else c) for key, c in rows]
+
+
 def _totals(app, term_id: int) -> tuple[int, int]:
     with app.app_context(), db.transaction() as s:
         counter = s.execute(
             text("SELECT aggregate_paid FROM term WHERE id = :id"), {"id": term_id}
         ).scalar_one()
-        rows = s.execute(text("SELECT COALESCE(SUM(amount_yen), 0) FROM incident_payment"))
+        rows = s.execute(
+            text(
+                "SELECT COALESCE(SUM(amount_yen), 0) FROM incident_payment "
+                "WHERE reversed_on IS NULL"
+            )
+        )
         return counter, rows.scalar_one()
 
 
@@ -98,7 +137,7 @@ def test_concurrent_payments_never_pass_the_limits(
 ):
     freeze(TODAY)
     member = f.insured_member(client, admin)
-    ids = _incidents(client, admin, member["id"], incidents)
+    ids = _accepted(client, admin, member["id"], incidents)
     payment = {"amount_yen": amount, "paid_on": "2026-10-01"}
     requests = [
         (f"/api/v1/incidents/{i}/payments", payment) for i in ids for _ in range(per_incident)
@@ -143,3 +182,39 @@ def test_concurrent_cost_lines_all_counted(app, wide_app, client, admin, freeze)
     assert {status for status, _, _ in results} == {201}
     detail = client.get(f"/api/v1/incidents/{incident_id}", headers=admin).get_json()
     assert detail["claimed_yen"] == sum(1_000 + n for n in range(50))
+
+
+def test_sixty_payment_race_crosses_every_threshold_once(app, wide_app, client, admin, freeze):
+    """60 payments of ¥200,000 at once on four incidents of one member (¥12,000,000 asked):
+    exactly ¥10,000,000 is paid and exactly three limit alerts are queued (50, 80, 100 %).
+    A reversal then re-opens ¥200,000; five more racing payments: one passes, and the 100 %
+    threshold, reached again, queues no second letter."""
+    freeze(TODAY)
+    member = f.insured_member(client, admin)
+    ids = _accepted(client, admin, member["id"], 4, claimed=3_000_000)
+    payment = {"amount_yen": 200_000, "paid_on": "2026-10-01"}
+    requests = [(f"/api/v1/incidents/{i}/payments", payment) for i in ids for _ in range(15)]
+    results = _fire(wide_app, requests)
+    assert len(results) == 60
+    assert sorted(status for status, _, _ in results) == [201] * 50 + [409] * 10
+    counter, total = _totals(app, member["term"]["id"])
+    assert counter == total == 10_000_000
+    alerts = _alerts(app, member["id"])
+    assert [key for key, _ in alerts] == [
+        f"limit_alert:{member['term']['id']}:{t}" for t in (50, 80, 100)
+    ]
+    assert [c["aggregate_paid"] for _, c in alerts] == [5_000_000, 8_000_000, 10_000_000]
+
+    paid = [(sent, body) for status, sent, body in results if status == 201]
+    first = paid[0][1]
+    r = client.post(
+        f"/api/v1/incidents/{first['incident_id']}/payments/{first['id']}/reverse",
+        json={"reason": "誤計上"},
+        headers=admin,
+    )
+    assert r.status_code == 200, r.get_json()
+    again = _fire(wide_app, [(f"/api/v1/incidents/{first['incident_id']}/payments", payment)] * 5)
+    assert sorted(status for status, _, _ in again) == [201] + [409] * 4
+    counter, _ = _totals(app, member["term"]["id"])
+    assert counter == 10_000_000
+    assert len(_alerts(app, member["id"])) == 3
