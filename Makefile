@@ -40,7 +40,7 @@ ifeq ($(DEV),1)
 	$(FLASK) run --host $(HOST) --port $(PORT) --debug
 else
 	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
 endif
 
 # The fake vendor API (issue 4) with the demo members' accounts, on VENDOR_API_URL's port;
@@ -55,7 +55,7 @@ demo-sync: seed
 test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
-LINT_PATHS := groupcover integrations tests bench migrations wsgi.py
+LINT_PATHS := groupcover integrations tests bench migrations wsgi.py gunicorn.conf.py
 
 lint: install
 	$(BIN)/ruff check $(LINT_PATHS)

@@ -15,7 +15,7 @@ __all__ = ["create_app"]
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    from groupcover import auth, cli, db, errors, web
+    from groupcover import auth, cli, db, errors, guard, web
     from groupcover.config import load_config
 
     app = Flask(__name__, instance_relative_config=True)
@@ -24,6 +24,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _configure_logging(app, settings.LOG_LEVEL)
     db.init_app(app)
     auth.init_app(app)
+    guard.init_app(app)  # size, encodings, security headers (after auth: bodies are read later)
     api = web.create_api(app)
     for blueprint in _blueprints():
         api.register_blueprint(blueprint)

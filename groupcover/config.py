@@ -79,6 +79,13 @@ class Settings(BaseModel):
         None, repr=False, description="Fernet key; unset outside production: generated once"
     )
     TOKEN_CACHE_SECONDS: int = Field(5, ge=0, description="reuse a checked token for reads")
+    MAX_REQUEST_BYTES: int = Field(
+        1024 * 1024, ge=1024, description="request body limit (413 above it)"
+    )
+    MAX_IMPORT_BYTES: int = Field(
+        32 * 1024 * 1024, ge=1024, description="body limit of the CSV endpoints (@large_body)"
+    )
+    HSTS_SECONDS: int = Field(0, ge=0, description="Strict-Transport-Security max-age; 0 = off")
 
     # --- vendor API ----------------------------------------------------------------------
     VENDOR_API_URL: str = "http://127.0.0.1:8001"

@@ -142,7 +142,8 @@ def init_app(app: Flask) -> None:
                 body, status = error_response(
                     409, "the change conflicts with existing data", field=None, rule="integrity"
                 )
-                return body, status
+                body.status_code = status
+                return body
             finally:
                 session.close()
         return response

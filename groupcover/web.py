@@ -1,5 +1,6 @@
 """flask-smorest glue: the Api with our error body, a Blueprint whose malformed input is a
-400 naming the field, and list pagination (``page`` from 1, ``page_size`` ≤ 500)."""
+400 naming the field, and list pagination (``page`` from 1, ``page_size`` ≤ 500; a page past
+the end, however far, is an empty page)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from typing import Any
 import flask_smorest
 from flask import Flask, request, send_from_directory
 from flask_smorest.pagination import PaginationParameters
-from marshmallow import Schema, ValidationError, fields, missing
+from marshmallow import INCLUDE, Schema, ValidationError, fields, missing
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 from webargs.flaskparser import FlaskParser, abort
 from werkzeug.exceptions import HTTPException
+
+from groupcover import openapi
+from groupcover.fields import MAX_ID, IdConverter
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -85,8 +89,47 @@ class Blueprint(flask_smorest.Blueprint):
         """Lists: ``page`` from 1, ``page_size`` default 50, at most 500, X-Pagination header."""
         return self.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
 
+    @staticmethod
+    def _make_pagination_metadata(page, page_size, item_count):
+        """flask-smorest's metadata, but ``page`` is always there (also past the end)."""
+        metadata = flask_smorest.Blueprint._make_pagination_metadata(page, page_size, item_count)
+        metadata["page"] = page
+        metadata["page_size"] = page_size
+        return metadata
+
+
+class ErrorSchema(Schema):
+    """Every error body, from any layer."""
+
+    class Meta:
+        unknown = INCLUDE  # documented as additionalProperties: a 409 adds what remains
+
+    code = fields.Integer(required=True, metadata={"description": "the HTTP status"})
+    status = fields.String(required=True, metadata={"description": "the status's name"})
+    message = fields.String(required=True)
+    field = fields.String(allow_none=True, metadata={"description": "the input at fault"})
+    rule = fields.String(required=True, metadata={"description": "the rule broken"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(),
+        required=True,
+        metadata={"description": "messages per field (nested for nested input)"},
+    )
+    per_incident_remaining = fields.Integer(metadata={"description": "409 on a payment"})
+    aggregate_remaining = fields.Integer(metadata={"description": "409 on a payment"})
+    earliest_allowed = fields.Date(metadata={"description": "422 on an early effective date"})
+    allowed = fields.List(fields.String(), metadata={"description": "what would be allowed"})
+    missing = fields.List(fields.String(), metadata={"description": "what is still missing"})
+
 
 class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None  # every operation lists its own error statuses
+
+    def _init_spec(self, *args, **kwargs):
+        super()._init_spec(*args, **kwargs)
+        self.spec.to_dict = openapi.completing(self.spec.to_dict)  # type: ignore[method-assign]
+
     def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}
         messages = data.get("messages") or {}
@@ -104,11 +147,14 @@ class Api(flask_smorest.Api):
             "status": error.name,
             "message": data.get("message") or _first_message(errors, field) or error.description,
             "field": field,
-            "rule": "schema" if messages else "http",
+            "rule": "schema" if messages else _HTTP_RULES.get(error.code, "http"),
             "errors": errors or {"_schema": [error.description]},
         }
         headers = data.get("headers", {})
         return body, error.code, headers
+
+
+_HTTP_RULES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
 
 
 def _first_message(errors: dict, field: str | None) -> str | None:
@@ -125,6 +171,8 @@ def paginate_query(session: Session, stmt: Select, pagination: PaginationParamet
     pagination.item_count = session.execute(
         select(func.count()).select_from(stmt.order_by(None).subquery())
     ).scalar_one()
+    if pagination.first_item >= min(pagination.item_count, MAX_ID):
+        return []  # past the end: no OFFSET the database would overflow on
     return list(
         session.execute(stmt.limit(pagination.page_size).offset(pagination.first_item)).scalars()
     )
@@ -141,6 +189,7 @@ def _serve_swagger_ui_assets(app: Flask) -> None:
 
 
 def create_api(app: Flask) -> Api:
+    app.url_map.converters["int"] = IdConverter  # ids 1…2,147,483,647; others do not match
     app.config.setdefault("API_TITLE", "groupcover")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")

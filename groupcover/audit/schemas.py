@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from groupcover.fields import IdFilter
+
 
 class AuditQuerySchema(Schema):
     entity = fields.String()
-    entity_id = fields.Integer()
+    entity_id = IdFilter()
     action = fields.String()
 
 

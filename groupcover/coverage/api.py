@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from flask import jsonify
 from flask.views import MethodView
 
@@ -26,22 +28,36 @@ blp = Blueprint(
 @blp.route("/coverage")
 class CoverageView(MethodView):
     @blp.query(CoverageQuerySchema)
-    @blp.response(200, DomainCoverageSchema)
+    @blp.response(
+        200,
+        DomainCoverageSchema,
+        headers={
+            "X-Pagination": {"description": "paging, as for lists", "schema": {"type": "string"}}
+        },
+    )
     def get(self, query):
         """Coverage of a supplier on a day: one entry per member insuring it (C1, C2).
 
         A member token sees only its own entries."""
         domain = parse_domain(query["domain"])
         on = query.get("on") or program_today(db.session())
-        coverages = service.supplier_coverage(db.connection(), domain, on, auth.visible_member_id())
+        page, page_size = query["page"], query["page_size"]
+        coverages, total = service.supplier_coverage_page(
+            db.connection(), domain, on, auth.visible_member_id(), page, page_size
+        )
         # The busiest answer is built by hand (the schema above documents it; a test checks
         # both agree): marshmallow's dump costs more than the query on this path.
-        return jsonify(
+        response = jsonify(
             domain=domain,
             on=on.isoformat(),
-            covered=bool(coverages),
+            covered=total > 0,
+            total=total,
             coverages=[c.as_json() for c in coverages],
         )
+        response.headers["X-Pagination"] = json.dumps(
+            Blueprint._make_pagination_metadata(page, page_size, total)
+        )
+        return response
 
 
 @blp.route("/members/<int:member_id>/coverage")

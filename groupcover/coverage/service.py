@@ -31,11 +31,16 @@ from groupcover.terms.service import running_on, running_term
 
 @dataclass(frozen=True, slots=True)
 class SupplierCoverage:
+    """One entry of the coverage answer: ``period_*`` is the member's coverage period (its
+    term, ending on a cancellation's last day), ``insured_*`` the supplier's own span in it."""
+
     member_id: int
     member_name: str
     registration_id: int
     period_start: date
-    period_end: date | None
+    period_end: date
+    insured_from: date
+    insured_to: date | None
     per_incident_limit: int
     aggregate_limit: int
     aggregate_remaining: int
@@ -46,50 +51,82 @@ class SupplierCoverage:
             "member_name": self.member_name,
             "registration_id": self.registration_id,
             "period_start": self.period_start.isoformat(),
-            "period_end": None if self.period_end is None else self.period_end.isoformat(),
+            "period_end": self.period_end.isoformat(),
+            "insured_from": self.insured_from.isoformat(),
+            "insured_to": None if self.insured_to is None else self.insured_to.isoformat(),
             "per_incident_limit": self.per_incident_limit,
             "aggregate_limit": self.aggregate_limit,
             "aggregate_remaining": self.aggregate_remaining,
         }
 
 
-def _supplier_coverage_statement(for_one_member: bool) -> Select[Any]:
-    """Registrations of ``:domain`` counting on ``:on``, each with its member's term running
-    that day (at most one: a member's terms never overlap), the member's name and the limits
-    in force (one round trip for the whole answer)."""
-    reg, term, member = db.table(Registration), db.table(Term), db.table(Member)
-    versions = db.table(CoverageTerms)
+def _covering(columns: list, for_one_member: bool) -> Select[Any]:
+    """``columns`` over the registrations of ``:domain`` counting on ``:on`` joined with their
+    member's term running that day (at most one: a member's terms never overlap)."""
+    reg, term = db.table(Registration), db.table(Term)
     on = bindparam("on", type_=Date)
     stmt = active_on(
-        select(
-            reg.c.id,
-            reg.c.member_id,
-            reg.c.registered_on,
-            reg.c.deregistered_on,
-            term.c.id.label("term_id"),
-            term.c.start_date,
-            term.c.end_date,
-            term.c.last_day,
-            term.c.aggregate_paid,
-            member.c.name,
-            limit_in_force_sql(versions.c.per_incident_limit, on).label("per_incident_limit"),
-            limit_in_force_sql(versions.c.aggregate_limit, on).label("aggregate_limit"),
-        )
+        select(*columns)
         .join_from(reg, term, term.c.member_id == reg.c.member_id)
-        .join(member, member.c.id == reg.c.member_id)
-        .where(reg.c.domain == bindparam("domain"), *running_on(on))
-        .order_by(reg.c.member_id, reg.c.registered_on, reg.c.id),
+        .where(reg.c.domain == bindparam("domain"), *running_on(on)),
         on,
     )
     return stmt.where(reg.c.member_id == bindparam("member_id")) if for_one_member else stmt
 
 
-# Built once, run on the driver's cursor: the busiest query of the API skips statement
+def _supplier_coverage_statement(for_one_member: bool, paged: bool) -> Select[Any]:
+    """The whole answer's rows, each with the member's name and the limits in force (one
+    round trip); ``paged``: only the members of ``:limit``/``:offset`` in ``member_id`` order."""
+    reg, term, member = db.table(Registration), db.table(Term), db.table(Member)
+    versions = db.table(CoverageTerms)
+    on = bindparam("on", type_=Date)
+    stmt = (
+        _covering(
+            [
+                reg.c.id,
+                reg.c.member_id,
+                reg.c.registered_on,
+                reg.c.deregistered_on,
+                term.c.id.label("term_id"),
+                term.c.start_date,
+                term.c.end_date,
+                term.c.last_day,
+                term.c.aggregate_paid,
+                member.c.name,
+                limit_in_force_sql(versions.c.per_incident_limit, on).label("per_incident_limit"),
+                limit_in_force_sql(versions.c.aggregate_limit, on).label("aggregate_limit"),
+            ],
+            for_one_member,
+        )
+        .join(member, member.c.id == reg.c.member_id)
+        .order_by(reg.c.member_id, reg.c.registered_on, reg.c.id)
+    )
+    if paged:
+        page = (
+            _covering([reg.c.member_id], for_one_member)
+            .distinct()
+            .order_by(reg.c.member_id)
+            .limit(bindparam("limit"))
+            .offset(bindparam("offset"))
+        )
+        stmt = stmt.where(reg.c.member_id.in_(page.scalar_subquery()))
+    return stmt
+
+
+def _count_statement(for_one_member: bool) -> Select[Any]:
+    reg = db.table(Registration)
+    return _covering([func.count(distinct(reg.c.member_id))], for_one_member)
+
+
+# Built once, run on the driver's cursor: the busiest queries of the API skip statement
 # construction, the ORM and SQLAlchemy's execution (db.DriverSelect).
 _SUPPLIER_COVERAGE = {
-    False: db.DriverSelect(_supplier_coverage_statement(False)),
-    True: db.DriverSelect(_supplier_coverage_statement(True)),
+    (one, paged): db.DriverSelect(_supplier_coverage_statement(one, paged))
+    for one in (False, True)
+    for paged in (False, True)
 }
+_COVERAGE_COUNT = {one: db.DriverSelect(_count_statement(one)) for one in (False, True)}
+MAX_OFFSET = 2_147_483_647
 
 
 def supplier_coverage(
@@ -97,8 +134,36 @@ def supplier_coverage(
 ) -> list[SupplierCoverage]:
     """C1 + C2: one entry per member under which ``domain`` is insured on ``on``."""
     params = {"domain": domain, "on": on, "member_id": member_id}
+    return _entries(conn, _SUPPLIER_COVERAGE[member_id is not None, False].rows(conn, params), on)
+
+
+def supplier_coverage_page(
+    conn: Connection,
+    domain: str,
+    on: date,
+    member_id: int | None,
+    page: int,
+    page_size: int,
+) -> tuple[list[SupplierCoverage], int]:
+    """One page of ``supplier_coverage`` (members in id order) and the number of entries in
+    all. A first page that is not full is the whole answer: no count query then."""
+    one = member_id is not None
+    params = {"domain": domain, "on": on, "member_id": member_id}
+    offset = (page - 1) * page_size
+    entries: list[SupplierCoverage] = []
+    if offset < MAX_OFFSET:
+        rows = _SUPPLIER_COVERAGE[one, True].rows(
+            conn, {**params, "limit": page_size, "offset": offset}
+        )
+        entries = _entries(conn, rows, on)
+        if offset == 0 and len(entries) < page_size:
+            return entries, len(entries)
+    return entries, _COVERAGE_COUNT[one].rows(conn, params)[0][0]
+
+
+def _entries(conn: Connection, rows, on: date) -> list[SupplierCoverage]:
     by_member: dict[int, list] = defaultdict(list)
-    for row in _SUPPLIER_COVERAGE[member_id is not None].rows(conn, params):
+    for row in rows:
         by_member[row.member_id].append(row)
     if not by_member:
         return []
@@ -109,22 +174,26 @@ def supplier_coverage(
         else limits_on(conn, on)
     )
     result = []
-    for rows in by_member.values():
-        first = rows[0]
+    for rows_of_member in by_member.values():
+        first = rows_of_member[0]
         term = TermRule(
             first.term_id, first.member_id, first.start_date, first.end_date, first.last_day
         )
-        spans = [Span(r.registered_on, r.deregistered_on) for r in rows]
-        period = supplier_coverage_period(spans, term, on)
-        if period is None:
+        spans = [Span(r.registered_on, r.deregistered_on) for r in rows_of_member]
+        insured = supplier_coverage_period(spans, term, on)
+        if insured is None:
             continue
+        coverage_period = term.period
+        assert coverage_period.end is not None  # a term always ends (end_date is required)
         result.append(
             SupplierCoverage(
                 member_id=first.member_id,
                 member_name=first.name,
                 registration_id=first.id,
-                period_start=period.start,
-                period_end=period.end,
+                period_start=coverage_period.start,
+                period_end=coverage_period.end,
+                insured_from=insured.start,
+                insured_to=insured.end,
                 per_incident_limit=limits.per_incident,
                 aggregate_limit=limits.aggregate,
                 aggregate_remaining=aggregate_remaining(limits, first.aggregate_paid),

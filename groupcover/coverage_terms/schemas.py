@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from groupcover.fields import Yen
+
 
 class CoverageTermsSchema(Schema):
     id = fields.Integer(dump_only=True)
     effective_date = fields.Date(required=True)
-    per_incident_limit = fields.Integer(required=True, strict=True)
-    aggregate_limit = fields.Integer(required=True, strict=True)
+    per_incident_limit = Yen(minimum=None, required=True)
+    aggregate_limit = Yen(minimum=None, required=True)
     summary_ja = fields.String(required=True)
     summary_en = fields.String(required=True)
     published_on = fields.Date(dump_only=True, allow_none=True)
@@ -27,11 +29,9 @@ class CoverageChangeSchema(Schema):
         required=True,
         metadata={"description": "first day the new terms apply; rule N1 wants two months' notice"},
     )
-    per_incident_limit = fields.Integer(
-        required=True, strict=True, metadata={"description": "whole yen"}
-    )
-    aggregate_limit = fields.Integer(
-        required=True, strict=True, metadata={"description": "whole yen per coverage period"}
+    per_incident_limit = Yen(minimum=None, required=True, metadata={"description": "whole yen"})
+    aggregate_limit = Yen(
+        minimum=None, required=True, metadata={"description": "whole yen per coverage period"}
     )
     summary_ja = fields.String(required=True, validate=validate.Length(1, 4000))
     summary_en = fields.String(required=True, validate=validate.Length(1, 4000))

@@ -9,6 +9,7 @@ from flask import request
 from flask.views import MethodView
 
 from groupcover import auth, db
+from groupcover.guard import large_body
 from groupcover.incidents import service, victims_csv
 from groupcover.incidents.models import Incident
 from groupcover.incidents.schemas import (
@@ -377,6 +378,7 @@ class VictimsView(MethodView):
     @blp.alt_response(404, description=_ERRORS[404])
     @blp.alt_response(413, description="body larger than the import limit")
     @blp.alt_response(422, description="bad rows (each listed) or more than 100,000 rows")
+    @large_body()
     def put(self, incident_id):
         """Replace the victims list with a CSV body (``name,address`` header; UTF-8 with or
         without BOM, or CP932 as Excel writes it; up to 100,000 rows), administrators or the

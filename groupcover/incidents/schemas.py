@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from groupcover.fields import Id, IdFilter, LocalTime, Yen
 from groupcover.rules.costs import (
     CLAIM_DOCUMENT_CODES,
     DUTIES,
@@ -16,8 +17,6 @@ from groupcover.rules.costs import (
     Status,
 )
 
-_YEN = validate.Range(min=1, max=10**15)
-
 
 class VictimSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 300))
@@ -25,14 +24,14 @@ class VictimSchema(Schema):
 
 
 class IncidentCreateSchema(Schema):
-    member_id = fields.Integer(required=True, strict=True)
-    registration_id = fields.Integer(
+    member_id = Id(required=True, entity="member")
+    registration_id = Id(
+        entity="registration",
         allow_none=True,
-        strict=True,
         metadata={"description": "the registered supplier that is the insured; absent: the member"},
     )
     occurred_on = fields.Date(required=True)
-    occurred_at = fields.Time(
+    occurred_at = LocalTime(
         allow_none=True, metadata={"description": "time of day, program time zone, when known"}
     )
     discovered_on = fields.Date(required=True)
@@ -139,7 +138,7 @@ class IncidentDetailSchema(IncidentSchema):
 
 
 class IncidentQuerySchema(Schema):
-    member_id = fields.Integer()
+    member_id = IdFilter()
     covered = fields.Boolean()
     status = fields.String(validate=validate.OneOf([s.value for s in Status]))
 
@@ -187,9 +186,8 @@ class CostLineSchema(Schema):
         validate=validate.Length(1, 2),
         metadata={"description": "the seed's katakana item letter, e.g. エ"},
     )
-    amount_yen = fields.Integer(
-        strict=True,
-        validate=_YEN,
+    amount_yen = Yen(
+        minimum=1,
         metadata={"description": "claimed; may be left out when persons and unit_yen are given"},
     )
     persons = fields.Integer(
@@ -198,10 +196,9 @@ class CostLineSchema(Schema):
         validate=validate.Range(min=1, max=100_000_000),
         metadata={"description": "individual_condolence: how many people (amount = × unit_yen)"},
     )
-    unit_yen = fields.Integer(
-        strict=True,
+    unit_yen = Yen(
+        minimum=1,
         allow_none=True,
-        validate=_YEN,
         metadata={"description": "individual_condolence: yen per person"},
     )
     approved_yen = fields.Integer(
@@ -214,9 +211,9 @@ class CostLineSchema(Schema):
 
 
 class ApprovalSchema(Schema):
-    approved_yen = fields.Integer(
+    approved_yen = Yen(
         required=True,
-        strict=True,
+        minimum=None,
         metadata={"description": "0 ≤ approved ≤ claimed. " + _APPROVAL_NOTES},
     )
 
@@ -238,7 +235,7 @@ class DecisionSchema(Schema):
 class DeductionSchema(Schema):
     id = fields.Integer(dump_only=True)
     incident_id = fields.Integer(dump_only=True)
-    amount_yen = fields.Integer(required=True, strict=True, validate=_YEN)
+    amount_yen = Yen(required=True, minimum=1)
     duty = fields.String(
         required=True,
         validate=validate.OneOf(list(DUTIES)),
@@ -291,7 +288,7 @@ class PaymentSchema(Schema):
     id = fields.Integer(dump_only=True)
     incident_id = fields.Integer(dump_only=True)
     term_id = fields.Integer(dump_only=True)
-    amount_yen = fields.Integer(required=True, strict=True, validate=_YEN)
+    amount_yen = Yen(required=True, minimum=1)
     paid_on = fields.Date(required=True)
     reversed_on = fields.Date(dump_only=True, allow_none=True)
     reversal_reason = fields.String(dump_only=True, allow_none=True)

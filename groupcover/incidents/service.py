@@ -42,7 +42,9 @@ _PRIVATE = ("victims_encrypted", "decision_note")
 
 
 def _rule_violation(err: cost_rules.CostRuleError) -> RuleViolation:
-    extra = {"allowed": list(err.allowed)} if err.allowed else {}
+    extra: dict[str, Any] = {"allowed": list(err.allowed)} if err.allowed else {}
+    if err.missing:
+        extra["missing"] = list(err.missing)
     return RuleViolation(err.message, field=err.field, rule=err.rule, **extra)
 
 

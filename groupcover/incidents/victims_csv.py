@@ -10,13 +10,12 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Request, current_app
+from flask import Request
 
+from groupcover import config
 from groupcover.errors import BadRequest, DomainError, RuleViolation
 
 MAX_ROWS = 100_000
-MAX_BYTES = 32 * 1024 * 1024
-"""Used when ``MAX_IMPORT_BYTES`` is not configured: 100,000 long rows fit easily."""
 MAX_ERRORS = 100
 
 
@@ -25,8 +24,8 @@ class TooLarge(DomainError):
 
 
 def read_body(request: Request) -> bytes:
-    """The raw body, refused (413) when larger than ``MAX_IMPORT_BYTES`` (or 32 MiB)."""
-    limit = int(current_app.config.get("MAX_IMPORT_BYTES") or MAX_BYTES)
+    """The raw body, refused (413) when larger than ``MAX_IMPORT_BYTES``."""
+    limit = config.settings().MAX_IMPORT_BYTES
     if request.content_length is not None and request.content_length > limit:
         raise TooLarge(f"the body is larger than {limit:,} bytes", field=None, rule="max_bytes")
     data = request.stream.read(limit + 1)

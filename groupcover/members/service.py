@@ -11,7 +11,10 @@ from sqlmodel import Session, col
 from groupcover import audit, clock, crypto
 from groupcover.errors import InvalidCorporateNumber, NotFound, VendorAccountTaken
 from groupcover.members.models import Member
-from groupcover.rules.corporate_number import is_valid_corporate_number
+from groupcover.rules.corporate_number import (
+    is_valid_corporate_number,
+    normalize_corporate_number,
+)
 
 _PRIVATE = ("vendor_credential",)
 
@@ -34,6 +37,8 @@ def list_members_query(name: str | None = None, vendor_account_id: str | None = 
 
 def _validate(session: Session, values: dict[str, Any], member_id: int | None = None) -> None:
     number = values.get("corporate_number")
+    if number is not None:
+        number = values["corporate_number"] = normalize_corporate_number(number)
     if number is not None and not is_valid_corporate_number(number):
         raise InvalidCorporateNumber()
     account = values.get("vendor_account_id")

@@ -5,9 +5,11 @@ from flask.views import MethodView
 
 from groupcover import auth, db
 from groupcover.errors import NotFound
+from groupcover.fields import NO_ROW
 from groupcover.notices import proof, service
 from groupcover.notices.models import Notice
 from groupcover.notices.schemas import (
+    OPERATOR_FIELDS,
     MessageQuerySchema,
     NoticeDetailSchema,
     NoticeQuerySchema,
@@ -26,7 +28,9 @@ blp = Blueprint(
 
 
 def _view(notice: Notice, today, **extra) -> dict:
-    return {**notice.model_dump(), "late": notice.late_on(today), **extra}
+    """What the token may see: a member's never carries the operator fields."""
+    hidden = None if auth.current().is_admin else OPERATOR_FIELDS
+    return {**notice.model_dump(exclude=hidden), "late": notice.late_on(today), **extra}
 
 
 @blp.route("/notices")
@@ -41,8 +45,8 @@ class NoticesView(MethodView):
         session = db.session()
         today = program_today(session)
         visible = auth.visible_member_id()
-        if visible is not None:
-            query["member_id"] = visible
+        if visible is not None and query.setdefault("member_id", visible) != visible:
+            query["member_id"] = NO_ROW  # another member's: the empty list, as incidents
         notices = paginate_query(session, service.list_query(today, **query), pagination_parameters)
         return [_view(n, today) for n in notices]
 

@@ -2,16 +2,17 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from groupcover.fields import IdFilter
 from groupcover.notices.models import KINDS, STATUSES
 
 
 class NoticeQuerySchema(Schema):
-    member_id = fields.Integer()
+    member_id = IdFilter()
     status = fields.String(validate=validate.OneOf(STATUSES))
     kind = fields.String(validate=validate.OneOf(KINDS))
     late = fields.Boolean(metadata={"description": "not sent by the end of its send_by day"})
     acknowledged = fields.Boolean()
-    coverage_terms_id = fields.Integer()
+    coverage_terms_id = IdFilter()
 
 
 class NoticeSchema(Schema):
@@ -28,11 +29,17 @@ class NoticeSchema(Schema):
     status = fields.String(metadata={"description": "pending, sent, failed or cancelled"})
     acknowledged_at = fields.AwareDateTime(allow_none=True)
     late = fields.Boolean(metadata={"description": "not sent by the end of its send_by day"})
-    attempts = fields.Integer()
-    next_attempt_at = fields.AwareDateTime(allow_none=True)
-    last_error = fields.String(allow_none=True)
+    attempts = fields.Integer(metadata={"description": "administrators only"})
+    next_attempt_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "administrators only"}
+    )
+    last_error = fields.String(allow_none=True, metadata={"description": "administrators only"})
     resends = fields.Integer(metadata={"description": "times an administrator queued it again"})
     resend_reason = fields.String(allow_none=True)
+
+
+# The delivery's workings are the operator's business: a member's token never sees them.
+OPERATOR_FIELDS = frozenset({"attempts", "next_attempt_at", "last_error"})
 
 
 class AttemptSchema(Schema):

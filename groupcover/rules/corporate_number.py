@@ -7,6 +7,8 @@ is the n-th digit counted from the lowest and Qn is 1 for odd n and 2 for even n
 
 from __future__ import annotations
 
+import unicodedata
+
 
 def corporate_number_check_digit(base12: str) -> int:
     """The check digit for a 12-digit base number."""
@@ -14,6 +16,12 @@ def corporate_number_check_digit(base12: str) -> int:
         raise ValueError("the base number has 12 digits")
     total = sum(int(d) * (1 if n % 2 else 2) for n, d in enumerate(reversed(base12), start=1))
     return 9 - total % 9
+
+
+def normalize_corporate_number(value: str) -> str:
+    """As pasted from Japanese documents: full-width digits (１２３) become ASCII by NFKC,
+    and surrounding spaces (also the full-width 　) go. Anything else is left for the check."""
+    return unicodedata.normalize("NFKC", value).strip()
 
 
 def is_valid_corporate_number(value: str) -> bool:

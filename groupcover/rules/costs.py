@@ -19,12 +19,20 @@ from groupcover.rules.periods import Span
 class CostRuleError(ValueError):
     """A value breaks one of the seed 004 rules below."""
 
-    def __init__(self, field: str, rule: str, message: str, allowed: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        field: str,
+        rule: str,
+        message: str,
+        allowed: tuple[str, ...] = (),
+        missing: tuple[str, ...] = (),
+    ):
         super().__init__(message)
         self.field = field
         self.rule = rule
         self.message = message
         self.allowed = allowed
+        self.missing = missing
 
 
 class Cause(StrEnum):
@@ -390,7 +398,8 @@ def check_report_dates(
     """Reported dates cannot lie in the future of the program's ``today``.
 
     Seed 004 §5① asks for 事故発生の日時 when the incident is reported (遅滞なく通知), so the
-    incident has already occurred; likewise its discovery and any earlier knowledge.
+    incident has already occurred; likewise its discovery and any earlier knowledge. An
+    incident is discovered (発見) on or after the day it occurred (発生), never before.
     """
     for field, value in (
         ("occurred_on", occurred_on),
@@ -401,6 +410,12 @@ def check_report_dates(
             raise CostRuleError(
                 field, "seed004.5.report_dates", f"{field} {value} is after today ({today})"
             )
+    if discovered_on < occurred_on:
+        raise CostRuleError(
+            "discovered_on",
+            "seed004.5.discovered_after_occurred",
+            f"discovered_on {discovered_on} is before occurred_on {occurred_on}",
+        )
 
 
 def continuous_since(spans: Iterable[Span], start: date) -> date:
@@ -529,7 +544,7 @@ def check_claim_documents(requested: set[str], received: set[str]) -> None:
             "documents",
             "seed004.5.7.documents_missing",
             f"requested documents not yet received: {', '.join(missing)}",
-            tuple(missing),
+            missing=tuple(missing),
         )
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from groupcover.auth import ROLES
+from groupcover.fields import Id
 
 
 class TokenSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(required=True, validate=validate.Length(1, 200))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    member_id = fields.Integer(allow_none=True)
+    member_id = Id(entity="member", allow_none=True)
     created_at = fields.AwareDateTime(dump_only=True)
     revoked_at = fields.AwareDateTime(dump_only=True, allow_none=True)
 

@@ -368,13 +368,22 @@ def test_renewed_period_alerts_afresh(client, admin, member, freeze):
 
 @pytest.mark.parametrize(
     ("earlier_end", "covered", "reason"),
-    [("2026-03-31", True, None), ("2026-03-30", False, "discovered_before_period")],
+    [("2026-03-31", True, None), ("2026-03-30", False, "known_before_period")],
 )
 def test_renewal_without_gap_keeps_continuity(client, admin, earlier_end, covered, reason):
+    # API.md refuses discovered_on before occurred_on (422), so through the API the chain is
+    # seen on exclusion ⑩ (known_on); ⑪ by dates keeps its table in tests/rules/test_costs.py.
     m = f.member(client, admin)
     f.term(client, admin, m["id"], "2025-04-01", earlier_end)
     f.term(client, admin, m["id"], "2026-04-01", "2027-03-31")
-    body = report(client, admin, m["id"], occurred_on="2026-05-01", discovered_on="2026-03-15")
+    body = report(
+        client,
+        admin,
+        m["id"],
+        occurred_on="2026-05-01",
+        discovered_on="2026-05-01",
+        known_on="2026-03-15",
+    )
     assert body["covered"] is covered and body["reason"] == reason
 
 
@@ -384,10 +393,10 @@ def test_supplier_continuity_needs_its_registration_through_the_renewal(client, 
     f.term(client, admin, m["id"], "2026-04-01", "2027-03-31")
     kept = f.registration(client, admin, m["id"], "kept.example.jp", "2025-05-01")
     late = f.registration(client, admin, m["id"], "late.example.jp", "2026-04-01")
-    values = {"occurred_on": "2026-05-01", "discovered_on": "2026-02-01"}
+    values = {"occurred_on": "2026-05-01", "discovered_on": "2026-05-01", "known_on": "2026-02-01"}
     assert report(client, admin, m["id"], registration_id=kept["id"], **values)["covered"] is True
     refused = report(client, admin, m["id"], registration_id=late["id"], **values)
-    assert refused["reason"] == "discovered_before_period"
+    assert refused["reason"] == "known_before_period"
 
 
 # ---- victims as CSV ---------------------------------------------------------------------------

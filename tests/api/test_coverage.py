@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests import factories as f
@@ -51,13 +53,52 @@ def test_coverage_entry_fields(client, admin, two_members):
         "member_id": a["id"],
         "member_name": a["name"],
         "registration_id": ra["id"],
-        "period_start": "2026-05-15",
+        "period_start": "2026-04-01",  # the member's coverage period: its term
         "period_end": "2027-03-31",
+        "insured_from": "2026-05-15",  # the supplier's own span in it: from its registration
+        "insured_to": "2027-03-31",
         "per_incident_limit": 3_000_000,
         "aggregate_limit": 10_000_000,
         "aggregate_remaining": 10_000_000,
     }
     assert entry_b["period_start"] == "2026-07-01" and entry_b["period_end"] == "2027-06-30"
+    assert entry_b["insured_from"] == "2026-07-01" and entry_b["insured_to"] == "2027-06-30"
+    assert body["total"] == 2
+
+
+def test_coverage_period_ends_on_the_cancellations_last_day(client, admin, two_members):
+    a, _b, ra, _rb = two_members
+    f.deregister(client, admin, a["id"], ra["id"], "2026-12-31")
+    r = client.post(
+        f"/api/v1/members/{a['id']}/terms/{a['term']['id']}/cancel",
+        json={"last_day": "2026-10-31"},
+        headers=admin,
+    )
+    assert r.status_code == 200
+    body = client.get(f"/api/v1/coverage?domain={SHARED}&on=2026-08-01", headers=admin).get_json()
+    entry_a = body["coverages"][0]
+    assert (entry_a["period_start"], entry_a["period_end"]) == ("2026-04-01", "2026-10-31")
+    assert (entry_a["insured_from"], entry_a["insured_to"]) == ("2026-05-15", "2026-10-31")
+
+
+def test_coverages_are_paged_and_counted_in_full(client, admin):
+    members = [f.insured_member(client, admin) for _ in range(5)]
+    for m in members:
+        f.registration(client, admin, m["id"], SHARED, "2026-04-01")
+    url = f"/api/v1/coverage?domain={SHARED}&on=2026-08-01"
+    pages = []
+    for page in (1, 2, 3, 4):
+        r = client.get(f"{url}&page={page}&page_size=2", headers=admin)
+        assert r.status_code == 200
+        body = r.get_json()
+        assert body["total"] == 5 and body["covered"] is True
+        paging = json.loads(r.headers["X-Pagination"])
+        assert paging["total"] == 5 and paging["page"] == page and paging["total_pages"] == 3
+        pages.append([c["member_id"] for c in body["coverages"]])
+    assert pages == [[m["id"] for m in members][i : i + 2] for i in (0, 2, 4, 6)]
+    far = client.get(f"{url}&page=4611686018427387904&page_size=500", headers=admin)
+    assert far.status_code == 200 and far.get_json()["coverages"] == []
+    assert far.get_json()["total"] == 5
 
 
 def test_member_token_sees_only_its_own_entries(client, admin, two_members, member_headers):
@@ -103,7 +144,13 @@ def test_hand_built_answer_matches_the_documented_schema(client, admin, two_memb
     with db.transaction(write=False) as session:
         entries = supplier_coverage(session.connection(), SHARED, date(2026, 8, 1))
         dumped = DomainCoverageSchema().dump(
-            {"domain": SHARED, "on": date(2026, 8, 1), "covered": True, "coverages": entries}
+            {
+                "domain": SHARED,
+                "on": date(2026, 8, 1),
+                "covered": True,
+                "total": 2,
+                "coverages": entries,
+            }
         )
     assert body == dumped
     assert len(body["coverages"]) == 2

@@ -164,8 +164,8 @@ def test_coverage_entries(client, admin, scenario, on, expected):
     assert r.status_code == 200
     body = r.get_json()
     assert (body["domain"], body["on"], body["covered"]) == (SUPPLIER, on, bool(expected))
-    got = [
-        (c["member_id"], c["member_name"], c["period_start"], c["period_end"])
+    got = [  # the supplier's own insured span (period_* is the member's term: API.md)
+        (c["member_id"], c["member_name"], c["insured_from"], c["insured_to"])
         for c in body["coverages"]
     ]
     assert got == [(members[k]["id"], members[k]["name"], start, end) for k, start, end in expected]

@@ -44,7 +44,8 @@ def test_create_returns_the_member(client, admin):
         ("700001205000", 422),  # 12 digits
         ("70000120500021", 422),  # 14 digits
         ("700001205000A", 422),
-        ("７000012050002", 422),  # full-width digit
+        ("７000012050002", 201),  # a full-width digit is normalised (NFKC), then checked
+        ("７000012050003", 422),  # … and the check digit still has to fit
         ("", 422),
     ],
 )

@@ -5,6 +5,7 @@ import pytest
 from groupcover.rules.corporate_number import (
     corporate_number_check_digit,
     is_valid_corporate_number,
+    normalize_corporate_number,
 )
 
 
@@ -27,3 +28,22 @@ def test_is_valid(number, valid):
 
 def test_check_digit_nine_when_the_sum_divides():
     assert corporate_number_check_digit("000000000000") == 9
+
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@pytest.mark.parametrize(
+    ("pasted", "normalised"),
+    [
+        (
+            "7000012050002".translate(FULL_WIDTH),
+            "7000012050002",
+        ),  # full-width, as in Japanese documents
+        ("　7000012050002 ", "7000012050002"),  # full-width and ASCII spaces around it
+        ("7000012050002", "7000012050002"),
+        ("７0000-1205", "70000-1205"),  # only width changes: the check still refuses this
+    ],
+)
+def test_normalize_corporate_number(pasted, normalised):
+    assert normalize_corporate_number(pasted) == normalised

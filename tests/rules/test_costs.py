@@ -348,6 +348,17 @@ def test_report_dates_not_after_today():
         assert err.value.field == field
 
 
+def test_discovered_not_before_occurred():
+    today = date(2026, 6, 1)
+    check_report_dates(date(2026, 5, 1), date(2026, 5, 1), today)  # the same day is fine
+    with pytest.raises(CostRuleError) as err:
+        check_report_dates(date(2026, 5, 2), date(2026, 5, 1), today)
+    assert (err.value.field, err.value.rule) == (
+        "discovered_on",
+        "seed004.5.discovered_after_occurred",
+    )
+
+
 @pytest.mark.parametrize(
     ("requested", "received", "missing"),
     [
@@ -364,7 +375,7 @@ def test_claim_documents_complete_only_when_requested_received(requested, receiv
     else:
         with pytest.raises(CostRuleError) as err:
             check_claim_documents(requested, received)
-        assert err.value.allowed == missing
+        assert err.value.missing == missing and err.value.allowed == ()
 
 
 def test_claim_documents_codes_are_a_to_e():
