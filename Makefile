@@ -11,7 +11,7 @@ SEED_DEMO ?= 1
 DEV    ?= 0
 PYTEST_ARGS ?= -n auto
 
-.PHONY: install run migrate seed test lint format bench clean vendor-stub demo-sync
+.PHONY: install run migrate seed test lint format bench clean vendor-stub demo-sync translations screenshots
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ seed: migrate
 run: migrate
 ifeq ($(SEED_DEMO),1)
 	$(FLASK) seed-demo
+	@echo "Console, as the demo administrator (link works once, for SIGN_IN_LINK_MINUTES):"
+	@$(FLASK) sign-in-link --email admin@demo.example.jp | tail -1
+	@echo "Console, as the demo member user (Sakura Manufacturing):"
+	@$(FLASK) sign-in-link --email risk@sakura.example.jp | tail -1
+	@echo "New links later: $(FLASK) sign-in-link --email admin@demo.example.jp"
 endif
 	@echo "Create a token:  $(FLASK) create-token --role admin --name you"
 	@echo "Swagger UI:      http://$(HOST):$(PORT)/api/docs"
@@ -68,6 +73,17 @@ format: install
 
 bench: install
 	@ls bench/*.py | sed 's/^/run by hand: $(BIN)\/python /'
+
+# Console catalogues (committed, .mo included, so a fresh clone needs no build step):
+# extract the strings, merge them into ja/en, compile.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o groupcover/translations/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel update -i groupcover/translations/messages.pot -d groupcover/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d groupcover/translations
+
+# The README's console screenshots (chromium, chromium-driver and fonts-noto-cjk installed)
+screenshots: install
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -15,7 +15,7 @@ __all__ = ["create_app"]
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    from groupcover import auth, cli, db, errors, guard, web
+    from groupcover import auth, cli, console, db, errors, guard, web
     from groupcover.config import load_config
 
     app = Flask(__name__, instance_relative_config=True)
@@ -29,6 +29,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for blueprint in _blueprints():
         api.register_blueprint(blueprint)
     errors.register_error_handlers(app)
+    console.init_app(app)
     cli.register(app)
     app.add_url_rule("/healthz", "healthz", _healthz)
     return app
@@ -38,14 +39,19 @@ def _blueprints() -> list:
     from groupcover.audit.api import blp as audit_blp
     from groupcover.coverage.api import blp as coverage_blp
     from groupcover.coverage_terms.api import blp as coverage_terms_blp
+    from groupcover.exports.api import blp as exports_blp
+    from groupcover.imports.api import blp as imports_blp
     from groupcover.incidents.api import blp as incidents_blp
     from groupcover.members.api import blp as members_blp
     from groupcover.notices.api import blp as notices_blp
     from groupcover.program.api import blp as program_blp
+    from groupcover.reports.api import blp as reports_blp
     from groupcover.suppliers.api import blp as suppliers_blp
     from groupcover.sync.api import blp as sync_blp
     from groupcover.terms.api import blp as terms_blp
+    from groupcover.terms.api import expiring_blp
     from groupcover.tokens.api import blp as tokens_blp
+    from groupcover.users.api import blp as users_blp
 
     return [
         program_blp,
@@ -59,6 +65,11 @@ def _blueprints() -> list:
         incidents_blp,
         notices_blp,
         sync_blp,
+        imports_blp,
+        exports_blp,
+        reports_blp,
+        expiring_blp,
+        users_blp,
     ]
 
 
@@ -75,3 +86,6 @@ def _configure_logging(app: Flask, log_level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app.logger.setLevel(level)
     logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
+    from groupcover.redact import install_log_filter
+
+    install_log_filter()  # no bearer token or Authorization value in any line we write

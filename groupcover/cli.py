@@ -17,10 +17,15 @@ def register(app: Flask) -> None:
         seed_demo_command,
         create_token_command,
         send_notices_command,
+        create_user_command,
+        sign_in_link_command,
         worker_command,
         verify_notices_command,
     ):
         app.cli.add_command(command)
+    from groupcover.imports.cli import import_command
+
+    app.cli.add_command(import_command)
     from groupcover.sync.cli import link_vendor_stub_command, sync_suppliers_command
 
     app.cli.add_command(sync_suppliers_command)
@@ -39,32 +44,47 @@ def migrate_command() -> None:
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """Create the demo program: members, terms, suppliers (idempotent)."""
-    from groupcover.demo import seed_demo
+    from groupcover.demo import seed_demo, seed_demo_users
 
     with db.transaction() as session:
         added = seed_demo(session)
+        emails = seed_demo_users(session)
     click.echo(f"demo program ready ({added} member(s) added)")
+    click.echo("console users: " + ", ".join(emails))
 
 
 @click.command("create-token")
 @click.option("--role", type=click.Choice(auth.ROLES), required=True)
 @click.option("--name", required=True, help="who the token is for (shown in the audit trail)")
 @click.option("--member", "member_id", type=int, help="member company id (role member)")
-def create_token_command(role: str, name: str, member_id: int | None) -> None:
-    """Print a new token as the last line; only its hash is stored."""
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3650),
+    help="days until the token expires (default TOKEN_DAYS)",
+)
+def create_token_command(role: str, name: str, member_id: int | None, days: int | None) -> None:
+    """Print a new token as the last line; only its hash is stored. Audited."""
     if role == "member" and member_id is None:
         raise click.UsageError("--member is required for a member token")
     if role == "admin" and member_id is not None:
         raise click.UsageError("an admin token belongs to no member: drop --member")
     try:
         with db.transaction() as session:
-            _row, plain = tokens_service.create_token(
-                session, role=role, name=name, member_id=member_id
+            row, plain = tokens_service.issue(
+                session,
+                role=role,
+                name=name,
+                member_id=member_id,
+                days=days,
+                actor="cli:create-token",
             )
     except Exception as exc:  # a NotFound for an unknown member, mostly
         current_app.logger.debug("create-token failed", exc_info=True)
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{role} token for {name!r} (store it now; it is not shown again):")
+    click.echo(
+        f"{role} token for {name!r}, expires {row.expires_at:%Y-%m-%d %H:%M} UTC "
+        "(store it now; it is not shown again):"
+    )
     click.echo(plain)
 
 
@@ -96,6 +116,44 @@ def send_notices_command() -> None:
     )
     if not report.ok:
         raise SystemExit(1)
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(auth.ROLES), required=True)
+@click.option("--member", "member_id", type=int, help="member company id (role member)")
+def create_user_command(email: str, name: str, role: str, member_id: int | None) -> None:
+    """Create a person who signs in to the console (no mail: see sign-in-link)."""
+    from groupcover.errors import DomainError
+    from groupcover.users import service as users
+
+    try:
+        with db.transaction() as session:
+            user = users.create_user(
+                session, email=email, name=name, role=role, member_id=member_id
+            )
+            user_id = user.id
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"user {user_id} created ({role})")
+
+
+@click.command("sign-in-link")
+@click.option("--email", required=True)
+def sign_in_link_command(email: str) -> None:
+    """Print a one-time console sign-in URL as the last line."""
+    from groupcover.console.views.signin import link_url
+    from groupcover.users import service as users
+
+    with db.transaction() as session:
+        user = users.find_by_email(session, email)
+        if user is None or not user.active:
+            raise click.ClickException(f"no active user with email {email!r}")
+        plain = users.issue_link(session, user, current_app.config["SIGN_IN_LINK_MINUTES"])
+    minutes = current_app.config["SIGN_IN_LINK_MINUTES"]
+    click.echo(f"sign-in link for {user.name} (works once, for {minutes} minutes):")
+    click.echo(link_url(plain))
 
 
 @click.command("worker")

@@ -16,9 +16,11 @@ plain values or small option objects mapped from ``Settings``. Tests change sett
 from __future__ import annotations
 
 import os
+import secrets
 import tomllib
 import types
 import typing
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,9 +33,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 EXAMPLE_ENCRYPTION_KEY = "change-me-to-a-fernet-key-generated-with-cryptography"
+EXAMPLE_SECRET_KEY = "change-me-to-a-long-random-string"
 ENV_PREFIX = "GROUPCOVER_"
 _EXTENSION = "groupcover.settings"
-_SECRETS = frozenset({"ENCRYPTION_KEY", "SMTP_PASSWORD"})
+_SECRETS = frozenset({"ENCRYPTION_KEY", "SMTP_PASSWORD", "SECRET_KEY"})
 
 
 class ConfigError(RuntimeError):
@@ -73,6 +76,7 @@ class Settings(BaseModel):
         None, description="SQLAlchemy URL; unset: sqlite:///<instance>/groupcover.db"
     )
     DB_POOL_SIZE: int = Field(5, ge=1, description="connections per process (PostgreSQL)")
+    DB_POOL_TIMEOUT: int = Field(30, ge=1, description="seconds to wait for a free connection")
 
     # --- security ------------------------------------------------------------------------
     ENCRYPTION_KEY: OptionalText = Field(
@@ -86,6 +90,11 @@ class Settings(BaseModel):
         32 * 1024 * 1024, ge=1024, description="body limit of the CSV endpoints (@large_body)"
     )
     HSTS_SECONDS: int = Field(0, ge=0, description="Strict-Transport-Security max-age; 0 = off")
+    TOKEN_DAYS: int = Field(365, ge=1, description="a new token's lifetime unless told")
+    AUTH_FAILURES_PER_MINUTE: int = Field(
+        20, ge=1, description="failed authentications per client address and minute"
+    )
+    TRUSTED_PROXIES: int = Field(0, ge=0, description="proxies whose X-Forwarded-For counts")
 
     # --- vendor API ----------------------------------------------------------------------
     VENDOR_API_URL: str = "http://127.0.0.1:8001"
@@ -123,6 +132,34 @@ class Settings(BaseModel):
     SYNC_INTERVAL_MINUTES: int = Field(60, ge=0, description="scheduled sync; 0 turns it off")
     NOTICE_INTERVAL_MINUTES: int = Field(5, ge=0, description="notice delivery; 0: off")
     WORKER_POLL_SECONDS: float = Field(5.0, gt=0, description="how often a worker looks")
+
+    # --- console (web pages for people) -------------------------------------------------
+    SECRET_KEY: OptionalText = Field(
+        None, repr=False, description="signs console sessions; unset outside production: generated"
+    )
+    CONSOLE_BASE_URL: str = Field(
+        "http://127.0.0.1:8000", description="where sign-in links and letters point"
+    )
+    SIGN_IN_LINK_MINUTES: int = Field(15, ge=1)
+    SIGN_IN_THROTTLE_PER_EMAIL: int = Field(5, ge=1)
+    SIGN_IN_THROTTLE_PER_ADDRESS: int = Field(20, ge=1)
+    SIGN_IN_THROTTLE_MINUTES: int = Field(15, ge=1)
+    SESSION_IDLE_MINUTES: int = Field(120, ge=1)
+    SESSION_MAX_HOURS: int = Field(12, ge=1)
+
+    @field_validator("SECRET_KEY")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        if value == EXAMPLE_SECRET_KEY:
+            raise ValueError("a real key, not the example value: generate one")
+        return value
+
+    @field_validator("CONSOLE_BASE_URL")
+    @classmethod
+    def _base(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("an http:// or https:// URL")
+        return value.rstrip("/")
 
     @field_validator("LOG_LEVEL", mode="before")
     @classmethod
@@ -212,6 +249,15 @@ def update_settings(app: Flask, **changes: Any) -> Settings:
 def _install(app: Flask, built: Settings) -> None:
     app.extensions[_EXTENSION] = built
     app.config.update(built.model_dump())
+    # The console's session cookie: signed with SECRET_KEY, lifetimes from the settings.
+    app.config.update(
+        SESSION_COOKIE_NAME="groupcover_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=built.ENV == "production",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=built.SESSION_MAX_HOURS),
+    )
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
 
 
 def _read_file(app: Flask, path: Path, values: dict[str, Any], sources: dict[str, str]) -> None:
@@ -241,9 +287,11 @@ def _validate(values: dict[str, Any], sources: dict[str, str]) -> Settings:
         lines = [_message(error, sources) for error in exc.errors()]
         raise ConfigError("\n".join(dict.fromkeys(lines))) from None
     if built.ENV == "production":
-        for key in ("DATABASE_URL", "ENCRYPTION_KEY"):
+        for key in ("DATABASE_URL", "ENCRYPTION_KEY", "SECRET_KEY"):
             if getattr(built, key) is None:
                 raise ConfigError(f"{key}: must be set in production (ENV = 'production')")
+        if len(built.SECRET_KEY or "") < 32:
+            raise ConfigError("SECRET_KEY: must be at least 32 characters in production")
     return built
 
 
@@ -291,6 +339,8 @@ def _complete(app: Flask, built: Settings) -> Settings:
         filled["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'groupcover.db'}"
     if built.ENCRYPTION_KEY is None:
         filled["ENCRYPTION_KEY"] = _generated_key(Path(app.instance_path))
+    if built.SECRET_KEY is None:
+        filled["SECRET_KEY"] = _generated_secret(Path(app.instance_path))
     return built.model_copy(update=filled) if filled else built
 
 
@@ -308,3 +358,13 @@ def _generated_key(instance: Path) -> str:
             f"ENCRYPTION_KEY: the key kept in {key_file} is not a Fernet key"
         ) from exc
     return key
+
+
+def _generated_secret(instance: Path) -> str:
+    """The console's session key outside production: generated once, kept under instance/."""
+    key_file = instance / "secret.key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()

@@ -67,17 +67,34 @@ def utcnow_field(**kwargs: Any) -> Any:
     return Field(default_factory=lambda: clock.now(), sa_type=UTCDateTime, **kwargs)
 
 
-def make_engine(url: str, pool_size: int = 5) -> Engine:
-    """An engine with the per-dialect settings this module's docstring describes."""
+def make_engine(url: str, pool_size: int = 5, pool_timeout: float = 30) -> Engine:
+    """An engine with the per-dialect settings this module's docstring describes.
+
+    ``hide_parameters``: an error's text (and so a 500's traceback in the log) shows the SQL
+    but never the values bound to it, which may be personal data.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+        )
         _configure_sqlite(engine)
         return engine
     # No pool_pre_ping: it costs a round trip on every request. Connections are recycled
     # before servers drop idle ones, and a connection found dead is answered with a 503 once
     # while SQLAlchemy invalidates the pool (optimistic disconnect handling).
-    return create_engine(url, pool_recycle=1800, pool_size=pool_size, max_overflow=pool_size * 2)
+    # No overflow: ``pool_size`` is this process's ceiling on server connections, so that
+    # workers × hosts × pool_size can be kept under the server's max_connections. A request
+    # that finds them all in use waits (``pool_timeout``) instead of opening one more and
+    # being refused by a full server ("too many clients": a 503 before issue 10).
+    return create_engine(
+        url,
+        pool_recycle=1800,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=pool_timeout,
+        hide_parameters=True,
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -116,7 +133,9 @@ def init_app(app: Flask) -> None:
     from groupcover.config import Settings
 
     settings: Settings = app.extensions["groupcover.settings"]
-    engine = make_engine(settings.DATABASE_URL or "", settings.DB_POOL_SIZE)
+    engine = make_engine(
+        settings.DATABASE_URL or "", settings.DB_POOL_SIZE, settings.DB_POOL_TIMEOUT
+    )
     app.extensions["groupcover.engine"] = engine
     app.extensions["groupcover.read_engine"] = _read_engine(engine)
 
@@ -212,6 +231,29 @@ def _end_connection(*, commit: bool) -> None:
             conn.rollback()
     finally:
         conn.close()
+
+
+def is_writing() -> bool:
+    """Whether the current request (or job block) is one that writes."""
+    return _writing.get()
+
+
+def commit_now(conn: Connection, stmt: Any, params: dict[str, Any] | None = None) -> Any:
+    """Run one write on ``conn`` in a transaction of its own and commit it at once, whatever
+    becomes of the request (a failed login must count even though its request answers 401).
+
+    Only before the request has written anything: the connection's open transaction (the
+    token lookup) is ended first, so on SQLite the write starts a fresh transaction instead
+    of upgrading a read snapshot another writer may have outdated."""
+    conn.rollback()
+    token = _writing.set(True)
+    try:
+        result = conn.execute(stmt, params or {})
+        rows = result.all() if result.returns_rows else None
+        conn.commit()
+    finally:
+        _writing.reset(token)
+    return rows
 
 
 @contextmanager

@@ -1,6 +1,8 @@
 """A demo program for ``make run``: three members, their terms and suppliers (idempotent).
 
 One supplier (``shared-logistics.example.jp``) is registered by two members, to show C2.
+``seed_demo_users`` adds a demo administrator and a demo user of the first member, who sign
+in to the console with the links ``make run`` prints.
 """
 
 from __future__ import annotations
@@ -73,3 +75,21 @@ def seed_demo(session: Session) -> int:
             )
         added += 1
     return added
+
+
+DEMO_ADMIN = ("admin@demo.example.jp", "デモ 管理者")
+DEMO_MEMBER_USER = ("risk@sakura.example.jp", "桜 花子")
+
+
+def seed_demo_users(session: Session) -> list[str]:
+    """Create the demo administrator and member user if missing; return both emails."""
+    from groupcover.users.service import create_user, find_by_email
+
+    member_id = session.execute(
+        select(Member.id).where(Member.vendor_account_id == MEMBERS[0][1])
+    ).scalar_one()
+    wanted = [(*DEMO_ADMIN, "admin", None), (*DEMO_MEMBER_USER, "member", member_id)]
+    for email, name, role, member in wanted:
+        if find_by_email(session, email) is None:
+            create_user(session, email=email, name=name, role=role, member_id=member)
+    return [email for email, *_ in wanted]

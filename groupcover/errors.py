@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Flask, jsonify
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from groupcover.rules.limits import Headroom, Limits
 
@@ -76,6 +77,12 @@ class RuleViolation(DomainError):
     status = 422
 
 
+class TooManyRequests(DomainError):
+    """429: slow down; ``retry_after`` seconds go into the Retry-After header and the body."""
+
+    status = 429
+
+
 # ---- domain exceptions --------------------------------------------------------------------
 
 
@@ -112,6 +119,17 @@ class VendorAccountTaken(Conflict):
             field="vendor_account_id",
             rule="vendor_account_id_unique",
             member_id=member_id,
+        )
+
+
+class InvalidVendorToken(RuleViolation):
+    """A vendor credential that is not printable ASCII (never quoted back)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the vendor token must be printable ASCII without spaces or control characters",
+            field="token",
+            rule="vendor_token_printable_ascii",
         )
 
 
@@ -281,6 +299,8 @@ def register_error_handlers(app: Flask) -> None:
         response.status_code = exc.status
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="groupcover"'
+        if "retry_after" in exc.extra:
+            response.headers["Retry-After"] = str(exc.extra["retry_after"])
         return response
 
     @app.errorhandler(IntegrityError)
@@ -296,3 +316,11 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(
             503, "the database is busy or unavailable; try again", field=None, rule="db_busy"
         )
+
+    @app.errorhandler(PoolTimeout)
+    def _pool_timeout(exc: PoolTimeout):
+        app.logger.warning("no database connection free within DB_POOL_TIMEOUT")
+        body, status = error_response(
+            503, "the database is busy; try again", field=None, rule="db_busy", retry_after=1
+        )
+        return body, status, {"Retry-After": "1"}

@@ -10,12 +10,14 @@ from groupcover.program.models import Program
 from groupcover.suppliers.models import Registration
 from groupcover.sync.models import SyncAccountResult, SyncRun
 from groupcover.terms.models import Term
-from groupcover.tokens.models import ApiToken
+from groupcover.tokens.models import ApiToken, AuthFailure
+from groupcover.users.models import SignInLink, SignInRequest, User
 from groupcover.worker import JobState
 
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "AuthFailure",
     "CostLine",
     "CoverageTerms",
     "Incident",
@@ -29,7 +31,10 @@ __all__ = [
     "Payment",
     "Program",
     "Registration",
+    "SignInLink",
+    "SignInRequest",
     "SyncAccountResult",
     "SyncRun",
     "Term",
+    "User",
 ]

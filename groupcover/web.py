@@ -178,6 +178,16 @@ def paginate_query(session: Session, stmt: Select, pagination: PaginationParamet
     )
 
 
+def paginate_rows(session: Session, stmt: Select, pagination: PaginationParameters) -> list[Any]:
+    """``paginate_query`` for a statement of several columns: whole rows, not scalars."""
+    pagination.item_count = session.execute(
+        select(func.count()).select_from(stmt.order_by(None).subquery())
+    ).scalar_one()
+    return list(
+        session.execute(stmt.limit(pagination.page_size).offset(pagination.first_item)).tuples()
+    )
+
+
 def _serve_swagger_ui_assets(app: Flask) -> None:
     """Swagger UI's files come from the swagger-ui-bundle package: /api/docs works offline."""
     from swagger_ui_bundle import swagger_ui_path

@@ -85,6 +85,7 @@ def _shared_app(db_url, tmp_path_factory) -> Iterator[Flask]:
             "TESTING": True,
             "DATABASE_URL": db_url,
             "ENCRYPTION_KEY": TEST_KEY,
+            "SECRET_KEY": "test-secret-key-" + TEST_KEY,
             "LOG_LEVEL": "WARNING",
         }
     )
@@ -99,6 +100,7 @@ def app(_shared_app) -> Iterator[Flask]:
     app = _shared_app
     settings, flask_config = app.extensions["groupcover.settings"], dict(app.config)
     _empty_all_tables(app.extensions["groupcover.engine"])
+    app.extensions["groupcover.auth"].clear()  # blocked addresses, token cache, last use
     with app.app_context():
         with db.transaction() as session:
             get_program(session)

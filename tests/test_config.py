@@ -16,11 +16,18 @@ from cryptography.fernet import Fernet
 from flask import Flask
 
 from groupcover import create_app
-from groupcover.config import EXAMPLE_ENCRYPTION_KEY, ConfigError, Settings, load_config
+from groupcover.config import (
+    EXAMPLE_ENCRYPTION_KEY,
+    EXAMPLE_SECRET_KEY,
+    ConfigError,
+    Settings,
+    load_config,
+)
 
 # fixed, not generated: parametrize ids must be the same in every xdist worker
 KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 PG = "postgresql+psycopg://groupcover@db.internal:5432/groupcover"
+SECRET = "s" * 40
 
 
 @pytest.fixture(autouse=True)
@@ -174,8 +181,52 @@ def test_production_with_real_settings(instance, monkeypatch):
     monkeypatch.setenv("GROUPCOVER_ENV", "production")
     monkeypatch.setenv("GROUPCOVER_DATABASE_URL", PG)
     monkeypatch.setenv("GROUPCOVER_ENCRYPTION_KEY", KEY)
+    monkeypatch.setenv("GROUPCOVER_SECRET_KEY", SECRET)
     cfg = _load(instance)
     assert (cfg["DATABASE_URL"], cfg["ENCRYPTION_KEY"]) == (PG, KEY)
+    assert cfg["SECRET_KEY"] == SECRET
+    assert cfg["SESSION_COOKIE_SECURE"] is True
+    assert cfg["SESSION_COOKIE_HTTPONLY"] is True
+    assert cfg["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_production_needs_secret_key(instance, monkeypatch):
+    monkeypatch.setenv("GROUPCOVER_ENV", "production")
+    monkeypatch.setenv("GROUPCOVER_DATABASE_URL", PG)
+    monkeypatch.setenv("GROUPCOVER_ENCRYPTION_KEY", KEY)
+    with pytest.raises(ConfigError, match="SECRET_KEY: must be set in production"):
+        _load(instance)
+    monkeypatch.setenv("GROUPCOVER_SECRET_KEY", "short")
+    with pytest.raises(ConfigError, match="SECRET_KEY: must be at least 32 characters"):
+        _load(instance)
+
+
+@pytest.mark.parametrize("env", ["development", "production"])
+def test_example_secret_key_is_refused(instance, monkeypatch, env):
+    monkeypatch.setenv("GROUPCOVER_ENV", env)
+    monkeypatch.setenv("GROUPCOVER_DATABASE_URL", PG)
+    monkeypatch.setenv("GROUPCOVER_ENCRYPTION_KEY", KEY)
+    monkeypatch.setenv("GROUPCOVER_SECRET_KEY", EXAMPLE_SECRET_KEY)
+    with pytest.raises(ConfigError, match="SECRET_KEY: expected a real key"):
+        _load(instance)
+
+
+def test_secret_key_generated_once_outside_production(instance):
+    first = _load(instance)
+    assert len(first["SECRET_KEY"]) >= 32
+    assert first["SESSION_COOKIE_SECURE"] is False
+    assert (instance / "secret.key").stat().st_mode & 0o777 == 0o600
+    assert _load(instance)["SECRET_KEY"] == first["SECRET_KEY"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("SIGN_IN_LINK_MINUTES", "0"), ("SESSION_IDLE_MINUTES", "soon"), ("CONSOLE_BASE_URL", "x")],
+)
+def test_console_settings_validated(instance, monkeypatch, key, value):
+    monkeypatch.setenv(f"GROUPCOVER_{key}", value)
+    with pytest.raises(ConfigError, match=key):
+        _load(instance)
 
 
 def test_missing_config_file(tmp_path, instance, monkeypatch):

@@ -62,6 +62,15 @@ def record(
     )
 
 
+def record_read(session: Session, action: str, entity: str, entity_id: int | None) -> None:
+    """Note that personal data was read: who (the principal), when, which object — never the
+    data. In a read-only request the session's read transaction is ended first, so the entry
+    starts a transaction of its own (on SQLite, never an upgrade of a stale snapshot)."""
+    if not db.is_writing():
+        session.commit()
+    record(session, action, entity, entity_id)
+
+
 def record_many(
     session: Session, entries: list[dict[str, Any]], *, actor: str | None = None
 ) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from flask import request
 from flask.views import MethodView
 
-from groupcover import auth, db
+from groupcover import audit, auth, db
 from groupcover.guard import large_body
 from groupcover.incidents import service, victims_csv
 from groupcover.incidents.models import Incident
@@ -355,9 +355,11 @@ class VictimsView(MethodView):
     @blp.paginated()
     def get(self, incident_id, pagination_parameters):
         """The victims (names and addresses) in clear, paged: the administrator and the
-        incident's member only."""
+        incident's member only. Each such read of personal data is audited (who, when, which
+        incident; never the data)."""
         incident = _visible(incident_id)
         people = service.victims(incident)
+        audit.record_read(db.session(), "incident.victims.read", "incident", incident.id)
         pagination_parameters.item_count = len(people)
         first = pagination_parameters.first_item
         return people[first : first + pagination_parameters.page_size]

@@ -967,3 +967,26 @@ def replace_victims(
     _event(session, incident, "victims", on=today, detail={"victims_count": len(rows)})
     _touched(session, incident, "incident.victims", before)
     return incident
+
+
+def open_incidents_query(visible_member_id: int | None = None) -> Select[tuple[Incident]]:
+    """Incidents whose claim is not complete yet (the ones someone is still working on)."""
+    stmt = (
+        select(Incident)
+        .where(col(Incident.completed_on).is_(None))
+        .order_by(col(Incident.id).desc())
+    )
+    if visible_member_id is not None:
+        stmt = stmt.where(col(Incident.member_id) == visible_member_id)
+    return stmt
+
+
+def term_payments(session: Session, term_id: int) -> list[Payment]:
+    """Every payment counted against one coverage period (term), oldest first."""
+    return list(
+        session.execute(
+            select(Payment)
+            .where(col(Payment.term_id) == term_id)
+            .order_by(col(Payment.paid_on), col(Payment.id))
+        ).scalars()
+    )

@@ -58,10 +58,22 @@ class MemberView(MethodView):
 class VendorCredentialView(MethodView):
     @blp.arguments(VendorCredentialSchema)
     @blp.response(204)
+    @blp.alt_response(
+        422, description="the token is not printable ASCII (rule vendor_token_printable_ascii)"
+    )
     def put(self, values, member_id):
-        """Set the member's vendor API token (administrators). Write-only, stored encrypted."""
+        """Set the member's vendor API token (administrators). Write-only, stored encrypted;
+        surrounding whitespace is stripped, anything but printable ASCII is refused."""
         auth.require_admin()
         session = db.session()
         service.set_vendor_credential(
             session, service.get_member(session, member_id), values["token"]
         )
+
+    @blp.response(204)
+    def delete(self, member_id):
+        """Forget the member's vendor API token (administrators); its account is no longer
+        synced. Deleting when there is none changes nothing."""
+        auth.require_admin()
+        session = db.session()
+        service.delete_vendor_credential(session, service.get_member(session, member_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import func, select
@@ -9,7 +10,12 @@ from sqlalchemy.sql import Select
 from sqlmodel import Session, col
 
 from groupcover import audit, clock, crypto
-from groupcover.errors import InvalidCorporateNumber, NotFound, VendorAccountTaken
+from groupcover.errors import (
+    InvalidCorporateNumber,
+    InvalidVendorToken,
+    NotFound,
+    VendorAccountTaken,
+)
 from groupcover.members.models import Member
 from groupcover.rules.corporate_number import (
     is_valid_corporate_number,
@@ -35,19 +41,30 @@ def list_members_query(name: str | None = None, vendor_account_id: str | None = 
     return stmt
 
 
-def _validate(session: Session, values: dict[str, Any], member_id: int | None = None) -> None:
-    number = values.get("corporate_number")
-    if number is not None:
-        number = values["corporate_number"] = normalize_corporate_number(number)
+def check_corporate_number(number: str | None) -> None:
+    """法人番号: 13 digits whose first digit is the check digit."""
     if number is not None and not is_valid_corporate_number(number):
         raise InvalidCorporateNumber()
+
+
+def check_vendor_account_free(
+    account: str | None, holder: int | None, member_id: int | None = None
+) -> None:
+    """``vendor_account_id`` is unique: ``holder`` is the member that already has it, if any."""
+    if account is not None and holder is not None and holder != member_id:
+        raise VendorAccountTaken(account, holder)
+
+
+def _validate(session: Session, values: dict[str, Any], member_id: int | None = None) -> None:
+    if values.get("corporate_number") is not None:
+        values["corporate_number"] = normalize_corporate_number(values["corporate_number"])
+    check_corporate_number(values.get("corporate_number"))
     account = values.get("vendor_account_id")
     if account is not None:
-        other = session.execute(
+        holder = session.execute(
             select(col(Member.id)).where(col(Member.vendor_account_id) == account)
         ).scalar_one_or_none()
-        if other is not None and other != member_id:
-            raise VendorAccountTaken(account, other)
+        check_vendor_account_free(account, holder, member_id)
 
 
 def create_member(session: Session, values: dict[str, Any]) -> Member:
@@ -84,8 +101,22 @@ def update_member(session: Session, member: Member, changes: dict[str, Any]) -> 
     return member
 
 
+_TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")
+
+
+def clean_vendor_token(token: str) -> str:
+    """The token without surrounding whitespace; 422 unless it is visible ASCII (what an
+    HTTP header can carry: no control characters, spaces inside or non-ASCII letters). The
+    message never quotes the token."""
+    token = token.strip()
+    if not _TOKEN_CHARS.fullmatch(token):
+        raise InvalidVendorToken()
+    return token
+
+
 def set_vendor_credential(session: Session, member: Member, token: str) -> None:
     """Store the member's vendor API token encrypted; the audit trail notes only the fact."""
+    token = clean_vendor_token(token)
     had = member.vendor_credential is not None
     member.vendor_credential = crypto.encrypt(token)
     member.updated_at = clock.now()
@@ -97,6 +128,22 @@ def set_vendor_credential(session: Session, member: Member, token: str) -> None:
         member.id,
         before={"has_vendor_credential": had},
         after={"has_vendor_credential": True},
+    )
+
+
+def delete_vendor_credential(session: Session, member: Member) -> None:
+    """Forget the member's vendor API token (its account is no longer synced)."""
+    had = member.vendor_credential is not None
+    member.vendor_credential = None
+    member.updated_at = clock.now()
+    session.flush()
+    audit.record(
+        session,
+        "member.vendor_credential.delete",
+        "member",
+        member.id,
+        before={"has_vendor_credential": had},
+        after={"has_vendor_credential": False},
     )
 
 

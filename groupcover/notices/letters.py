@@ -2,7 +2,8 @@
 
 Rendered from ``groupcover/templates/notices/`` with a plain Jinja2 environment loaded from the
 package, so the ``send-notices`` job, the API and the preview render the same letter without a
-Flask application context. ``render_letter`` takes plain values and returns plain strings.
+Flask application context (with one, the link to the notice uses ``CONSOLE_BASE_URL``).
+``render_letter`` takes plain values and returns plain strings.
 """
 
 from dataclasses import dataclass
@@ -10,11 +11,13 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from flask import current_app, has_app_context
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from groupcover.rules.limits import Limits
 
-ACKNOWLEDGE_PATH = "/api/v1/notices/{id}/acknowledge"
+NOTICE_PATH = "/console/notices/{id}"
+DEFAULT_CONSOLE_BASE_URL = "http://127.0.0.1:8000"
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class LetterValues:
     summary_en: str
     effective_date: date
     override_reason: str | None = None
+    issued_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,16 @@ def _environment() -> Environment:
     return env
 
 
+def notice_url(notice_id: int | None) -> str:
+    """The notice's console page (``CONSOLE_BASE_URL``), where the member acknowledges it."""
+    base = (
+        current_app.config.get("CONSOLE_BASE_URL", DEFAULT_CONSOLE_BASE_URL)
+        if has_app_context()
+        else DEFAULT_CONSOLE_BASE_URL
+    )
+    return base.rstrip("/") + NOTICE_PATH.format(id="{id}" if notice_id is None else notice_id)
+
+
 def render_kind(kind: str, context: dict[str, Any]) -> Letter:
     """Render a letter other than a coverage change from ``notices/<kind>_subject.txt`` and
     ``notices/<kind>_body.txt`` (Japanese first, then English) with ``context``: the program,
@@ -110,12 +124,7 @@ def render_kind(kind: str, context: dict[str, Any]) -> Letter:
 def render_letter(values: LetterValues) -> Letter:
     """Render the subject (one line) and the body of the notice for one member company."""
     env = _environment()
-    context = {
-        "v": values,
-        "acknowledge_path": ACKNOWLEDGE_PATH.format(
-            id="{id}" if values.notice_id is None else values.notice_id
-        ),
-    }
+    context = {"v": values, "notice_url": notice_url(values.notice_id)}
     subject = env.get_template("notices/subject.txt").render(context)
     body = env.get_template("notices/body.txt").render(context)
     return Letter(subject=" ".join(subject.split()), body=body)

@@ -89,31 +89,52 @@ def notify_new_term(session: Session, term: Term, today: date) -> list[Notice]:
     Called by the terms service whenever a term is created: a member enrolled (or renewed)
     after a change was published, but before it takes effect, must be told as well.
     """
-    already = select(col(Notice.coverage_terms_id)).where(
-        col(Notice.member_id) == term.member_id, col(Notice.kind) == "coverage_change"
+    return notify_new_terms(session, [(term.member_id, term.period_end)], today)
+
+
+def notify_new_terms(
+    session: Session, periods: list[tuple[int, date]], today: date
+) -> list[Notice]:
+    """``notify_new_term`` for many new terms at once (a CSV import): ``periods`` holds each
+    new term's ``(member_id, period_end)``. A version concerns a term when it takes effect
+    after today and no later than the term's last day; a member is told once per version."""
+    if not periods:
+        return []
+    versions = list(
+        session.execute(
+            select(CoverageTerms)
+            .where(
+                col(CoverageTerms.effective_date) > today,
+                col(CoverageTerms.withdrawn_at).is_(None),
+            )
+            .order_by(col(CoverageTerms.effective_date))
+        ).scalars()
     )
-    effective = col(CoverageTerms.effective_date)
-    versions = session.execute(
-        select(CoverageTerms)
-        .where(
-            effective > today,
-            effective <= term.period_end,
-            col(CoverageTerms.withdrawn_at).is_(None),
-            col(CoverageTerms.id).not_in(already),
-        )
-        .order_by(effective)
-    ).scalars()
-    notices = [
-        Notice(
-            member_id=term.member_id,
-            kind="coverage_change",
-            key=coverage_change_key(v.id, term.member_id),
-            coverage_terms_id=v.id,
-            send_by=send_by(v.effective_date),
-            created_on=today,
-        )
-        for v in versions
-    ]
+    if not versions:
+        return []
+    told = set(
+        session.execute(
+            select(col(Notice.member_id), col(Notice.coverage_terms_id)).where(
+                col(Notice.kind) == "coverage_change",
+                col(Notice.coverage_terms_id).in_([v.id for v in versions]),
+            )
+        ).tuples()
+    )
+    notices: list[Notice] = []
+    for member_id, period_end in periods:
+        for v in versions:
+            if v.effective_date <= period_end and (member_id, v.id) not in told:
+                told.add((member_id, v.id))
+                notices.append(
+                    Notice(
+                        member_id=member_id,
+                        kind="coverage_change",
+                        key=coverage_change_key(v.id, member_id),
+                        coverage_terms_id=v.id,
+                        send_by=send_by(v.effective_date),
+                        created_on=today,
+                    )
+                )
     session.add_all(notices)
     session.flush()
     for notice in notices:
@@ -262,7 +283,7 @@ def letters_for(session: Session, rows: list[tuple[Notice, Member]]) -> list[Let
             )
         old, new = versions[notice.coverage_terms_id]
         reason = late_reason(notice, new, clock.today(program.timezone))
-        letters.append(_render(program, member, old, new, notice.id, reason))
+        letters.append(_render(program, member, old, new, notice.id, reason, notice.created_on))
     return letters
 
 
@@ -310,6 +331,7 @@ def _render(
     new: CoverageTerms,
     notice_id: int | None,
     reason: str | None,
+    issued_on: date | None = None,
 ) -> Letter:
     return render_letter(
         LetterValues(
@@ -326,5 +348,6 @@ def _render(
             summary_en=new.summary_en,
             effective_date=new.effective_date,
             override_reason=reason,
+            issued_on=issued_on,
         )
     )

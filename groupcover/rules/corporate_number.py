@@ -19,9 +19,11 @@ def corporate_number_check_digit(base12: str) -> int:
 
 
 def normalize_corporate_number(value: str) -> str:
-    """As pasted from Japanese documents: full-width digits (１２３) become ASCII by NFKC,
-    and surrounding spaces (also the full-width 　) go. Anything else is left for the check."""
-    return unicodedata.normalize("NFKC", value).strip()
+    """As pasted from Japanese documents or typed in a spreadsheet: full-width digits (全角数字,
+    １２３) become ASCII by NFKC, and spaces (also the full-width 　) and hyphens between digit
+    groups go. Anything else is left for the check."""
+    text = unicodedata.normalize("NFKC", value).strip()
+    return text.replace("-", "").replace(" ", "")
 
 
 def is_valid_corporate_number(value: str) -> bool:

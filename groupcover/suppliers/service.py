@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any, TypeVar
 
@@ -64,6 +65,19 @@ def get_registration(session: Session, member_id: int, registration_id: int) -> 
     return reg
 
 
+def check_registration_fits(
+    domain: str, registered_on: date, others: Iterable[tuple[int | None, Span]]
+) -> None:
+    """A member registers a domain once at a time: no active registration of it, and the new
+    span (open from ``registered_on``) may not share a day with an earlier one."""
+    new = Span(registered_on)
+    for other_id, span in others:
+        if span.end is None:
+            raise SupplierAlreadyRegistered(domain, other_id)
+        if span.overlaps(new):
+            raise RegistrationsOverlap(domain, span.end, other_id)
+
+
 def register(
     session: Session,
     member_id: int,
@@ -77,16 +91,18 @@ def register(
     domain = parse_domain(domain)
     get_member(session, member_id)
     lock_member(session, member_id)
-    new = Span(registered_on)
-    for other in session.execute(
-        select(Registration).where(
-            col(Registration.member_id) == member_id, col(Registration.domain) == domain
-        )
-    ).scalars():
-        if other.deregistered_on is None:
-            raise SupplierAlreadyRegistered(domain, other.id)
-        if other.span.overlaps(new):
-            raise RegistrationsOverlap(domain, other.deregistered_on, other.id)
+    check_registration_fits(
+        domain,
+        registered_on,
+        [
+            (other.id, other.span)
+            for other in session.execute(
+                select(Registration).where(
+                    col(Registration.member_id) == member_id, col(Registration.domain) == domain
+                )
+            ).scalars()
+        ],
+    )
     reg = Registration(
         member_id=member_id,
         domain=domain,

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
-from groupcover import clock, db
+from groupcover import clock, db, redact
 from groupcover.members.models import Member
 from groupcover.suppliers.models import Registration
 from groupcover.sync.models import SyncAccountResult
@@ -22,9 +22,11 @@ from groupcover.sync.walk import Walk
 from groupcover.sync.writes import insert_results, write_plans
 from integrations.panorays.client import (
     AuthFailed,
+    BadCredential,
     CursorExpired,
     RateLimited,
     RepeatedCursor,
+    TruncatedWalk,
     VendorError,
     VendorProtocolError,
     VendorUnavailable,
@@ -34,7 +36,9 @@ log = logging.getLogger(__name__)
 
 VENDOR_BLOCK = timedelta(hours=1)
 _REASONS: tuple[tuple[type[VendorError], str], ...] = (
+    (BadCredential, "bad_credential"),
     (AuthFailed, "auth_failed"),
+    (TruncatedWalk, "truncated"),
     (RateLimited, "rate_limited"),
     (CursorExpired, "cursor_expired"),
     (RepeatedCursor, "repeated_cursor"),
@@ -117,7 +121,7 @@ def result_of(run_id: int, walk: Walk) -> SyncAccountResult:
         result.message = f"{walk.unreadable_count} supplier record(s) without domain or insert_ts"
     if walk.error is not None:
         result.status = "failed"
-        result.reason, result.message = _failure(walk.error)
+        result.reason, result.message = _failure(walk.error, account.token)
         if isinstance(walk.error, RateLimited):
             wait_for = walk.error.retry_after
             delay = timedelta(seconds=wait_for) if wait_for else VENDOR_BLOCK
@@ -125,11 +129,13 @@ def result_of(run_id: int, walk: Walk) -> SyncAccountResult:
     return result
 
 
-def _failure(error: Exception) -> tuple[str, str]:
+def _failure(error: Exception, token: str) -> tuple[str, str]:
+    """The reason and the text of an account's failure: the one place a vendor error becomes
+    words, so the one place the credential is taken out (``groupcover.redact``)."""
     for kind, reason in _REASONS:
         if isinstance(error, kind):
-            return reason, str(error)
-    return "error", f"{type(error).__name__}: {error}"
+            return reason, redact.redact(str(error), [token])
+    return "error", redact.describe(error, [token])
 
 
 def _versions(session: Session, member_ids: list[int]) -> dict[int, tuple]:

@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func, select, update
 from sqlmodel import Session, col
 
-from groupcover import clock, db
+from groupcover import audit, clock, db, redact
 from groupcover.errors import Conflict
 from groupcover.members.models import Member
 from groupcover.members.service import vendor_credential
@@ -95,6 +95,7 @@ def start_run(
             )
             session.add(run)
             session.flush()
+            _audit_start(session, run)
         return run
     except BaseException:
         db.release_lease(engine, LEASE_NAME, holder)
@@ -141,6 +142,7 @@ def claim_queued_run(engine: Engine, settings: SyncSettings, holder: str) -> int
             run.started_at = clock.now()
             run.run_day = clock.today(get_program(session).timezone)
             assert run.id is not None
+            _audit_start(session, run)
             return run.id
     except BaseException:
         db.release_lease(engine, LEASE_NAME, holder)
@@ -163,7 +165,7 @@ def execute_run(engine: Engine, settings: SyncSettings, run_id: int, holder: str
             _execute(engine, settings, run_id, holder, totals)
     except Exception as exc:
         log.exception("sync run %s failed", run_id)
-        crash = f"run stopped: {type(exc).__name__}: {exc}"
+        crash = f"run stopped: {redact.describe(exc)}"
     finally:
         try:
             run = _finish(engine, run_id, totals, crash)
@@ -365,7 +367,34 @@ def _finish(engine: Engine, run_id: int, totals: _Totals, crash: str | None) -> 
         run.updated = totals.updated
         run.deregistered = totals.deregistered
         run.error = " | ".join(errors) or None
+        audit.record(
+            session,
+            "sync_run.finish",
+            "sync_run",
+            run.id,
+            after={
+                "status": run.status,
+                "accounts": run.accounts,
+                "accounts_failed": run.accounts_failed,
+                "created": run.created,
+                "updated": run.updated,
+                "deregistered": run.deregistered,
+            },
+            actor=run.triggered_by,
+        )
     return run
+
+
+def _audit_start(session: Session, run: SyncRun) -> None:
+    """The run's start in the audit trail, with who started (or queued) it."""
+    audit.record(
+        session,
+        "sync_run.start",
+        "sync_run",
+        run.id,
+        after={"mode": run.mode, "triggered_by": run.triggered_by},
+        actor=run.triggered_by,
+    )
 
 
 def _close_abandoned_runs(session: Session) -> None:

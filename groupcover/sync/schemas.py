@@ -25,8 +25,9 @@ class SyncAccountResultSchema(Schema):
     reason = fields.String(
         allow_none=True,
         metadata={
-            "description": "no_credential, unknown_account, vendor_block, auth_failed, "
-            "rate_limited, cursor_expired, repeated_cursor, unavailable, protocol_error, error"
+            "description": "no_credential, unknown_account, vendor_block, bad_credential, "
+            "auth_failed, truncated, rate_limited, cursor_expired, repeated_cursor, "
+            "unavailable, protocol_error, error"
         },
     )
     message = fields.String(allow_none=True)

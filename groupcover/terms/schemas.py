@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 
 class TermSchema(Schema):
@@ -24,3 +24,22 @@ class CancelSchema(Schema):
     last_day = fields.Date(
         required=True, metadata={"description": "the last covered day; inside the term"}
     )
+
+
+class ExpiringQuerySchema(Schema):
+    within = fields.Integer(
+        load_default=60,
+        validate=validate.Range(0, 3660),
+        metadata={"description": "days from today (program time zone); default 60"},
+    )
+
+
+class ExpiringTermSchema(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    member_name = fields.String()
+    start_date = fields.Date()
+    end_date = fields.Date()
+    period_start = fields.Date()
+    period_end = fields.Date()
+    days_left = fields.Integer(metadata={"description": "0 when the term ends today"})

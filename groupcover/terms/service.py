@@ -5,14 +5,17 @@ Creating a term also hands it to the notices: callers use ``groupcover.terms.flo
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from groupcover import audit, clock, db
 from groupcover.errors import LastDayOutsideTerm, NotFound, TermEndsBeforeStart, TermsOverlap
 from groupcover.members.models import Member
+from groupcover.rules.coverage import Term as TermRule
 from groupcover.rules.coverage import member_coverage_period, terms_overlap
 from groupcover.rules.periods import Span
 from groupcover.terms.models import Term
@@ -61,18 +64,27 @@ def get_term(session: Session, member_id: int, term_id: int) -> Term:
     return term
 
 
+def check_term_dates(start_date: date, end_date: date) -> None:
+    """Both days inclusive: a term may be one day long, never shorter."""
+    if end_date < start_date:
+        raise TermEndsBeforeStart()
+
+
+def check_no_overlap(new: Span, others: Iterable[TermRule]) -> None:
+    """C1: two terms of one member never share a day (a renewal starts the day after)."""
+    for other in others:
+        if terms_overlap(new, other.period):
+            raise TermsOverlap(other.id, other.start_date, other.period_end)
+
+
 def add_term(session: Session, member_id: int, start_date: date, end_date: date) -> Term:
     """Store a subscription term; both days inclusive, no overlap with the member's others.
 
     Only the term: ``groupcover.terms.flows.create_term`` also creates the notices it owes.
     """
-    if end_date < start_date:
-        raise TermEndsBeforeStart()
+    check_term_dates(start_date, end_date)
     lock_member(session, member_id)
-    new = Span(start_date, end_date)
-    for other in member_terms(session, member_id):
-        if terms_overlap(new, other.rule.period):
-            raise TermsOverlap(other.id, other.start_date, other.period_end)
+    check_no_overlap(Span(start_date, end_date), [t.rule for t in member_terms(session, member_id)])
     term = Term(member_id=member_id, start_date=start_date, end_date=end_date)
     session.add(term)
     session.flush()
@@ -93,3 +105,50 @@ def cancel_term(session: Session, member_id: int, term_id: int, last_day: date) 
     session.flush()
     audit.record(session, "term.cancel", "term", term.id, before=before, after=audit.snapshot(term))
     return term
+
+
+def expiring_query(today: date, within: int) -> Select:
+    """Renewals to chase: terms ending today..today+``within`` days that no later term of the
+    member follows. A cancelled term was ended on purpose and is not a renewal to chase."""
+    later = aliased(Term)
+    followed = (
+        select(col(later.id))
+        .where(
+            col(later.member_id) == col(Term.member_id),
+            col(later.start_date) > col(Term.start_date),
+        )
+        .exists()
+    )
+    return (
+        select(Term, col(Member.name))
+        .join(Member, col(Member.id) == col(Term.member_id))
+        .where(
+            col(Term.last_day).is_(None),
+            col(Term.end_date) >= today,
+            col(Term.end_date) <= today + timedelta(days=within),
+            ~followed,
+        )
+        .order_by(col(Term.end_date), col(Term.id))
+    )
+
+
+def expiring(session: Session, today: date, within: int = 60) -> list[dict]:
+    """``expiring_query`` as plain rows (the console's dashboard shows them too)."""
+    return [
+        expiring_row(term, name, today)
+        for term, name in session.execute(expiring_query(today, within))
+    ]
+
+
+def expiring_row(term: Term, member_name: str, today: date) -> dict:
+    """One renewal to chase: the term, its member's name and the days left (0: ends today)."""
+    return {
+        "id": term.id,
+        "member_id": term.member_id,
+        "member_name": member_name,
+        "start_date": term.start_date,
+        "end_date": term.end_date,
+        "period_start": term.start_date,
+        "period_end": term.period_end,
+        "days_left": (term.end_date - today).days,
+    }

@@ -36,6 +36,7 @@ class TokensView(MethodView):
             role=values["role"],
             name=values["name"],
             member_id=values.get("member_id"),
+            days=values.get("days"),
         )
         return {**row.model_dump(), "token": plain}
 

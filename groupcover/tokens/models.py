@@ -1,4 +1,5 @@
-"""API tokens: only the SHA-256 digest of a token is stored."""
+"""API tokens: only the SHA-256 digest of a token is stored. Failed authentications are
+counted per client address, in the database so every worker and host sees the same count."""
 
 from __future__ import annotations
 
@@ -19,3 +20,15 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = db.utcnow_field()
     revoked_at: datetime | None = Field(default=None, sa_type=db.UTCDateTime)
+    expires_at: datetime = Field(sa_type=db.UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=db.UTCDateTime)
+
+
+class AuthFailure(SQLModel, table=True):
+    """Failed authentications of one client address in its current one-minute window."""
+
+    __tablename__ = "auth_failure"
+
+    address: str = Field(primary_key=True, max_length=64)
+    window_start: datetime = Field(sa_type=db.UTCDateTime, index=True)
+    failures: int = 0

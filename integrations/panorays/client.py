@@ -13,7 +13,12 @@ request, retries included, goes through a per-token :class:`Throttle` (≤ 120 a
 default).
 
 The token is a secret: it is kept only in the client's request headers and never appears in
-a log line or an exception message; accounts are named by their ``label``.
+a log line or an exception message; accounts are named by their ``label``. A token that is not
+a valid header value is refused before any request (``BadCredential``), and any failure of
+the HTTP stack leaves the client as a :class:`VendorError` naming only the failure's type
+(never its message, which could quote a header). Records keep only the fields the sync
+reads (:data:`FIELDS`, also asked of the server with ``fields=``): supplier contacts are
+personal data and are dropped on arrival.
 """
 
 from __future__ import annotations
@@ -22,10 +27,13 @@ import functools
 import hashlib
 import json
 import logging
+import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import orjson
@@ -38,6 +46,9 @@ from urllib3.util.retry import Retry
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = (500, 502, 503, 504)
+# The fields of a supplier record the sync reads (groupcover.sync.mapping); nothing else is kept.
+FIELDS = ("id", "name", "primary_domain", "assets", "insert_ts", "approval")
+_TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")  # visible ASCII: what a header value may safely carry
 
 
 class VendorError(Exception):
@@ -50,6 +61,15 @@ class VendorError(Exception):
 
 class AuthFailed(VendorError):
     """401/403: the account's token is wrong, revoked or lacks access."""
+
+
+class BadCredential(AuthFailed):
+    """The stored token cannot be sent at all (control, space or non-ASCII characters)."""
+
+
+class TruncatedWalk(VendorError):
+    """A bare-array answer held exactly ``limit`` records: more may exist that it cannot
+    reach, so the walk says nothing about which suppliers are gone."""
 
 
 class RateLimited(VendorError):
@@ -157,6 +177,10 @@ class PanoraysClient:
         by default the client has its own, closed with it."""
         if not 1 <= page_size <= 100:
             raise ValueError("page_size must be between 1 and 100")
+        if not _TOKEN_CHARS.fullmatch(token):
+            raise BadCredential(
+                label, "the stored credential is not a valid token (visible ASCII only)"
+            )
         self.url = base_url.rstrip("/") + "/v2/suppliers"
         self.label = label
         self.page_size = page_size
@@ -208,6 +232,12 @@ class PanoraysClient:
         while True:
             body = self._get(next_token)
             if isinstance(body, list):
+                if len(body) == self.page_size:
+                    raise TruncatedWalk(
+                        self.label,
+                        f"a bare-array answer of exactly limit={self.page_size} records "
+                        "may be truncated",
+                    )
                 yield _records(self.label, body)
                 return
             if not isinstance(body, dict) or not isinstance(body.get("data"), list):
@@ -227,7 +257,7 @@ class PanoraysClient:
         self.requests_sent += 1
 
     def _get(self, next_token: str | None) -> Any:
-        params = {"limit": str(self.page_size)}
+        params = {"limit": str(self.page_size), "fields": ",".join(FIELDS)}
         if next_token is not None:
             params["next_token"] = next_token
         while True:
@@ -245,7 +275,11 @@ class PanoraysClient:
                 reason = getattr(exc, "reason", None) or exc
                 raise VendorUnavailable(
                     self.label, f"{type(reason).__name__} after retries"
-                ) from exc
+                ) from None
+            except Exception as exc:  # noqa: BLE001 - its message may quote a header
+                raise VendorProtocolError(
+                    self.label, f"the request could not be sent ({type(exc).__name__})"
+                ) from None
             if response.status == 429:
                 retry_after = _retry_after(response.headers.get("Retry-After"))
                 if retry_after is None or retry_after > self.max_retry_after:
@@ -310,19 +344,27 @@ def _environ_proxy(base_url: str) -> str | None:
 
 
 def _records(label: str, items: list[Any]) -> list[dict[str, Any]]:
+    """The records, each cut down to :data:`FIELDS` (contacts and the rest never kept)."""
     if not all(isinstance(item, dict) for item in items):
         raise VendorProtocolError(label, "a supplier record is not an object")
-    return items
+    return [{key: item[key] for key in FIELDS if key in item} for item in items]
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds form); None if absent or odd."""
+def _retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds from a ``Retry-After`` header, given as delta-seconds or as an HTTP date
+    (RFC 9110 §10.2.3); a date in the past is 0. None if absent or unreadable."""
     if value is None:
         return None
     try:
         seconds = float(value)
     except ValueError:
-        return None
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # "-0000": UTC, says RFC 5322
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
     return seconds if seconds >= 0 else None
 
 

@@ -3,8 +3,10 @@
 Tests, the sync benchmark and ``make run``'s demo talk to this server over real HTTP instead
 of the vendor, so every behaviour the sync must survive has a switch here: 429 with and
 without ``Retry-After``, the hour-long block of a token that passes 150 requests a minute,
-5xx, slow answers, an expiring or repeated cursor, the bare-array envelope, archived
-suppliers listed or hidden, 401 for a bad token and a reset connection.
+5xx, slow answers, an expiring or repeated cursor, the bare-array envelope (whole list, or
+cut at ``limit`` as a server may), archived suppliers listed or hidden, 401 for a bad token and
+a reset connection. ``fields=a,b`` answers only those top-level fields of each record (``id``
+always), as Panorays API v2 does.
 
 Everything lives in a :class:`StubState` (thread-safe); :func:`create_stub_app` serves it and
 :func:`serve_stub` runs it on 127.0.0.1 in a background thread. ``python -m
@@ -53,7 +55,7 @@ class Fault:
     times: int | None = 1
     after_requests: int = 0
     with_cursor_only: bool = False
-    retry_after: int | None = None
+    retry_after: int | str | None = None  # seconds, or an HTTP date as sent
     status: int = 503
 
     def __post_init__(self) -> None:
@@ -103,6 +105,9 @@ class StubState:
         self.page_shortfall = 0
         self.bare_array: bool = False
         self.bare_array_accounts: set[str] = set()
+        self.bare_array_honours_limit = False
+        self.honour_fields = True
+        self.last_args: dict[str, str] = {}
         self.clock = clock
         self._lock = threading.RLock()
         self._accounts: dict[str, _Account] = {}
@@ -113,7 +118,7 @@ class StubState:
         self._faults: list[Fault] = []
         self._requests: dict[str, int] = {}
         self._counter = 0
-        self._json_cache: dict[int, tuple[dict[str, Any], str]] = {}
+        self._json_cache: dict[int, tuple[dict[str, Any], dict[tuple[str, ...] | None, str]]] = {}
 
     # -- accounts and data -------------------------------------------------------------
 
@@ -309,25 +314,36 @@ class StubState:
 
         Serialised under the lock, so a concurrent change never shows half-done."""
         with self._lock:
+            self.last_args = dict(args)
             status, body, headers = self._decide(authorization, args)
-            return status, self._dumps(body), headers
+            fields = _fields(args.get("fields")) if self.honour_fields else None
+            return status, self._dumps(body, fields), headers
 
-    def _dumps(self, body: Any) -> str:
+    def _dumps(self, body: Any, fields: tuple[str, ...] | None = None) -> str:
         """JSON text of an answer; each record's text is cached until the record changes
         (the fake must not be the bottleneck of the sync benchmark)."""
+
+        def one(record: dict[str, Any]) -> str:
+            return self._record_json(record, fields)
+
         if isinstance(body, list):
-            return "[" + ",".join(map(self._record_json, body)) + "]"
+            return "[" + ",".join(map(one, body)) + "]"
         if isinstance(body, dict) and isinstance(body.get("data"), list):
             rest = json.dumps({k: v for k, v in body.items() if k != "data"})
-            data = ",".join(map(self._record_json, body["data"]))
+            data = ",".join(map(one, body["data"]))
             return '{"data": [' + data + "], " + rest[1:]
         return json.dumps(body)
 
-    def _record_json(self, record: dict[str, Any]) -> str:
+    def _record_json(self, record: dict[str, Any], fields: tuple[str, ...] | None) -> str:
         cached = self._json_cache.get(id(record))
         if cached is None:
-            cached = self._json_cache[id(record)] = (record, json.dumps(record))
-        return cached[1]
+            cached = self._json_cache[id(record)] = (record, {})
+        texts = cached[1]
+        text = texts.get(fields)
+        if text is None:
+            shown = record if fields is None else {k: v for k, v in record.items() if k in fields}
+            text = texts[fields] = json.dumps(shown)
+        return text
 
     def _decide(self, authorization: str | None, args: dict[str, str]) -> tuple[int, Any, dict]:
         account = self._by_token.get(_bearer(authorization) or "")
@@ -353,6 +369,8 @@ class StubState:
             if self.list_archived or s["approval"]["status"] != "ARCHIVED"
         ]
         if self.bare_array or account.account_id in self.bare_array_accounts:
+            if self.bare_array_honours_limit:
+                visible = visible[: _int(args.get("limit"), MAX_LIMIT)]
             return 200, visible, {}
         return self._page(account, visible, args, next_token)
 
@@ -423,6 +441,20 @@ class StubState:
                     self._faults.remove(fault)
             return fault
         return None
+
+
+def _fields(value: str | None) -> tuple[str, ...] | None:
+    """``fields=a,b``: those top-level fields (and ``id``); absent or empty: every field."""
+    if not value:
+        return None
+    return tuple(sorted({"id", *(name.strip() for name in value.split(",") if name.strip())}))
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
 
 
 def _bearer(authorization: str | None) -> str | None:

@@ -7,7 +7,7 @@ them in ``member_id`` order with the columns that decide whether each counts on 
 page, a member's own entries and the count read the index alone.
 
 Revision ID: 0014_perf
-Revises: 0009_claims
+Revises: 0007_auth_hardening
 Create Date: 2026-11-25
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0014_perf"
-down_revision = "0009_claims"
+down_revision = "0007_auth_hardening"
 branch_labels = None
 depends_on = None
 

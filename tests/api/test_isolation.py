@@ -92,6 +92,7 @@ ADMIN_ONLY = [
     ("POST", "/api/v1/members", {"name": "Intruder K.K.", "contact_email": "x@y.jp"}),
     ("PATCH", "/api/v1/members/{member_id}", {"name": "Renamed"}),
     ("PUT", "/api/v1/members/{member_id}/vendor-credential", {"token": "stolen"}),
+    ("DELETE", "/api/v1/members/{member_id}/vendor-credential", None),
     (
         "POST",
         "/api/v1/members/{member_id}/terms",
@@ -130,9 +131,22 @@ ADMIN_ONLY = [
     ),
     ("POST", "/api/v1/incidents/{incident_id}/claim-complete", {"completed_on": ON}),
     ("POST", "/api/v1/incidents/{incident_id}/payments", {"amount_yen": 1000, "paid_on": ON}),
+    ("POST", "/api/v1/imports/members", b"name,contact_email\r\nCSV K.K.,csv@example.jp\r\n"),
+    ("POST", "/api/v1/imports/terms", b"member,start_date,end_date\r\n"),
+    ("POST", "/api/v1/imports/suppliers", b"member,domain,name,registered_on\r\n"),
+    ("GET", "/api/v1/exports/members.csv", None),
+    ("GET", "/api/v1/exports/terms.csv", None),
+    ("GET", "/api/v1/exports/registrations.csv", None),
+    ("GET", "/api/v1/exports/notices.csv", None),
+    ("GET", "/api/v1/exports/incidents.csv", None),
+    ("GET", "/api/v1/reports/bordereau?month=2026-06", None),
+    ("GET", "/api/v1/terms/expiring", None),
     ("GET", "/api/v1/sync-runs", None),
     ("GET", "/api/v1/sync-runs/{run_id}", None),
     ("POST", "/api/v1/sync-runs", {"mode": "incremental"}),
+    ("GET", "/api/v1/users", None),
+    ("POST", "/api/v1/users", {"email": "x@intruder.jp", "name": "X", "role": "admin"}),
+    ("PATCH", "/api/v1/users/{user_id}", {"active": False}),
 ]
 
 # Any token; the answer is limited to what the token may see.
@@ -194,6 +208,17 @@ def world(client, admin, member_headers):
             headers=admin,
         )
         assert (cost.status_code, decided.status_code, payment.status_code) == (201, 200, 201)
+        user = client.post(
+            "/api/v1/users",
+            json={
+                "email": f"{key}@m{m['id']}.example.jp",
+                "name": key,
+                "role": "member",
+                "member_id": m["id"],
+            },
+            headers=admin,
+        )
+        assert user.status_code == 201, user.get_json()
         ids[key] = {
             "member_id": m["id"],
             "term_id": m["term"]["id"],
@@ -202,6 +227,7 @@ def world(client, admin, member_headers):
             "incident_id": incident_id,
             "cost_id": cost.get_json()["id"],
             "payment_id": payment.get_json()["id"],
+            "user_id": user.get_json()["id"],
         }
     with db.transaction() as session:  # a coverage change: one notice per member (issue 5)
         coverage_terms_flows.publish(
@@ -228,6 +254,15 @@ def world(client, admin, member_headers):
         ids[key]["run_id"] = run.get_json()["id"]
     ids["missing"] = {k: 999_999 for k in ids["a"]}
     return ids, member_headers(ids["a"]["member_id"])
+
+
+def _open(client, method, path, body, headers):
+    """JSON bodies as JSON; a bytes body is a CSV file (the imports)."""
+    if isinstance(body, bytes):
+        return client.open(
+            path, method=method, data=body, headers={**headers, "Content-Type": "text/csv"}
+        )
+    return client.open(path, method=method, json=body, headers=headers)
 
 
 def _delivered(session, notice_id: int) -> None:
@@ -313,7 +348,7 @@ def test_admin_gets_404_when_ids_belong_to_different_members(client, admin, worl
 def test_member_gets_403_for_admin_actions(client, admin, world, method, path, body, whose):
     ids, headers = world
     before = _audit_size(client, admin)
-    r = client.open(path.format(**ids[whose]), method=method, json=body, headers=headers)
+    r = _open(client, method, path.format(**ids[whose]), body, headers)
     assert r.status_code == 403, r.get_json()
     assert r.get_json()["rule"] == "admin_only"
     assert _audit_size(client, admin) == before
@@ -325,7 +360,7 @@ def test_member_gets_403_for_admin_actions(client, admin, world, method, path, b
 def test_admin_may_do_admin_actions(client, admin, world, method, path, body):
     """The 403s above are about the role: the same requests succeed for an administrator."""
     ids, _ = world
-    r = client.open(path.format(**ids["b"]), method=method, json=body, headers=admin)
+    r = _open(client, method, path.format(**ids["b"]), body, admin)
     assert r.status_code in {200, 201, 202, 204}, r.get_json()
 
 

@@ -226,7 +226,7 @@ def test_members_read_and_acknowledge_only_their_own_notices(
     detail = client.get(f"/api/v1/notices/{mine['id']}", headers=own).get_json()
     assert members["running"]["name"] in detail["body"]
     assert detail["subject"].startswith("【補償内容変更のお知らせ】")
-    assert f"POST /api/v1/notices/{mine['id']}/acknowledge" in detail["body"]
+    assert f"/console/notices/{mine['id']}\n" in detail["body"]
 
     first = client.post(f"/api/v1/notices/{mine['id']}/acknowledge", headers=own)
     again = client.post(f"/api/v1/notices/{mine['id']}/acknowledge", headers=own)

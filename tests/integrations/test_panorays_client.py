@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 
 from integrations.panorays.client import (
+    FIELDS,
     AuthFailed,
+    BadCredential,
     CursorExpired,
     PanoraysClient,
     RateLimited,
     RepeatedCursor,
     Throttle,
+    TruncatedWalk,
     VendorUnavailable,
+    _retry_after,
 )
 from integrations.panorays.stub import StubServer, StubState, seed_accounts
 
@@ -72,11 +78,22 @@ def test_pages_are_streamed(stub_state: StubState, make_client) -> None:
     assert stub_state.request_count() == 1
 
 
-def test_unknown_fields_pass_through(stub_state: StubState, make_client) -> None:
+CONTACTS = [{"name": "山田 太郎", "email": "taro.contact@supplier.example"}]
+
+
+@pytest.mark.parametrize("server_honours_fields", [True, False])
+def test_only_the_fields_the_sync_reads_are_asked_for_and_kept(
+    stub_state: StubState, make_client, server_honours_fields: bool
+) -> None:
+    stub_state.honour_fields = server_honours_fields
     stub_state.add_account("acct-0000", "tok")
-    stub_state.add_supplier("acct-0000", name="A", primary_domain="a.example", risk={"x": 1})
+    stub_state.add_supplier(
+        "acct-0000", name="A", primary_domain="a.example", risk={"x": 1}, contacts=CONTACTS
+    )
     [[record]] = list(make_client("tok").iter_pages())
-    assert record["risk"] == {"x": 1}
+    assert stub_state.last_args["fields"] == ",".join(FIELDS)
+    assert set(record) == {"id", "name", "primary_domain", "assets", "insert_ts", "approval"}
+    assert "taro.contact" not in repr(record)
 
 
 def test_bare_array_is_one_complete_page(stub_state: StubState, make_client) -> None:
@@ -219,3 +236,84 @@ def test_throttle_holds_across_threads(clock) -> None:
     for thread in threads:
         thread.join()
     assert clock.now - start >= 120
+
+
+@pytest.mark.parametrize(
+    ("suppliers", "page_size", "honours_limit", "truncated"),
+    [
+        (250, 100, True, True),  # cut at limit: the rest is out of reach
+        (100, 100, True, True),  # exactly limit: cannot tell whether more exist
+        (100, 100, False, True),
+        (99, 100, True, False),
+        (0, 100, True, False),
+        (7, 7, False, True),
+        (250, 100, False, False),  # the whole list in one answer: more than limit, complete
+    ],
+)
+def test_a_bare_array_of_exactly_limit_records_is_a_truncated_walk(
+    stub_state: StubState,
+    make_client,
+    suppliers: int,
+    page_size: int,
+    honours_limit: bool,
+    truncated: bool,
+) -> None:
+    token = seed_accounts(stub_state, 1, suppliers)["acct-0000"]
+    stub_state.set_bare_array(True)
+    stub_state.bare_array_honours_limit = honours_limit
+    client = make_client(token, page_size=page_size)
+    if truncated:
+        with pytest.raises(TruncatedWalk, match="may be truncated"):
+            walk(client)
+    else:
+        assert walk(client) == all_ids(stub_state)
+
+
+NOW = datetime(2026, 11, 25, 15, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("Wed, 25 Nov 2026 15:00:10 GMT", 10.0),
+        ("Wed, 25 Nov 2026 16:00:00 GMT", 3600.0),
+        ("Wed, 25 Nov 2026 14:59:00 GMT", 0.0),  # already past: no wait
+        ("Wed, 25 Nov 2026 15:00:10 -0000", 10.0),
+        ("Thu, 26 Nov 2026 00:00:10 +0900", 10.0),
+        ("7", 7.0),
+        ("0", 0.0),
+        ("-3", None),
+        ("soon", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_retry_after_as_seconds_or_http_date(header: str | None, seconds: float | None) -> None:
+    assert _retry_after(header, NOW) == seconds
+
+
+def test_retry_after_http_date_is_honoured_or_refused(stub_state: StubState, make_client) -> None:
+    token = seed_accounts(stub_state, 1, 150)["acct-0000"]
+    soon = format_datetime(datetime.now(UTC) + timedelta(seconds=3), usegmt=True)
+    stub_state.add_fault("rate_limit", after_requests=1, retry_after=soon)
+    assert walk(make_client(token, max_retry_after=5)) == all_ids(stub_state)
+    later = format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
+    stub_state.add_fault("rate_limit", retry_after=later)
+    with pytest.raises(RateLimited) as caught:
+        walk(make_client(token, max_retry_after=5))
+    assert 3500 < (caught.value.retry_after or 0) <= 3600
+
+
+@pytest.mark.parametrize(
+    "token", ["pt_SENTINEL\n", "pt_SENTINEL\r\nX-Evil: 1", "pt_SENTINEL é", "pt_トークン"]
+)
+def test_a_token_that_is_no_header_value_is_refused_unsent(
+    stub_state: StubState, make_client, caplog: pytest.LogCaptureFixture, token: str
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    seed_accounts(stub_state, 1, 1)
+    with pytest.raises(BadCredential) as caught:
+        walk(make_client(token))
+    assert stub_state.request_count() == 0
+    assert "SENTINEL" not in str(caught.value) and "トークン" not in str(caught.value)
+    assert "SENTINEL" not in caplog.text

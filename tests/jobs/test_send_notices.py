@@ -69,11 +69,11 @@ def test_every_pending_notice_arrives_once_with_the_letter(
     assert first["To"] == members[0]["contact_email"]
     assert "effective 2027-03-16" in first["Subject"]
     body = first.get_content()
-    assert body.index(members[0]["name"] + " 御中") < body.index("To: " + members[0]["name"])
-    assert "担当者 0 様" in body
+    assert body.index(members[0]["name"] + "\n担当者 0 様") < body.index("Attn: 担当者 0")
+    assert "御中" not in body  # a named contact: 様 alone
     assert "変更前 3,000,000円 → 変更後 2,000,000円" in body
     assert "now ¥10,000,000 -> new ¥8,000,000" in body
-    assert f"POST /api/v1/notices/{pending[0]['id']}/acknowledge" in body
+    assert f"/console/notices/{pending[0]['id']}\n" in body
     after = notices(client, admin)
     assert {n["status"] for n in after} == {"sent"}
     assert all(n["sent_at"] and n["late"] is False for n in after)

@@ -70,7 +70,7 @@ def test_letter_names_program_member_terms_and_how_to_acknowledge():
             "損害保険ジャパン株式会社",
             "CY-2027-0001",
             "Acme株式会社",
-            "POST /api/v1/notices/9/acknowledge",
+            "http://127.0.0.1:8000/console/notices/9",
         ):
             assert name in part
     assert "変更前 3,000,000円 → 変更後 5,000,000円" in japanese
@@ -101,3 +101,54 @@ def test_late_letter_gives_the_override_reason_in_both_languages():
     assert "at least two months in advance" in english
     assert "Reason: 保険会社の料率改定 / rate revision" in english
     assert "佐藤 花子 様" in japanese and "Attn: 佐藤 花子" in english
+
+
+def test_letter_reads_as_a_business_letter():
+    body = render_letter(replace(VALUES, issued_on=date(2027, 12, 1))).body
+    japanese, english = body.split("\nEnglish\n")
+    assert japanese.lstrip().startswith("2027年12月1日")  # date of issue first
+    assert japanese.index("\n記\n") < japanese.index("\n以上\n")
+    assert "2028年2月29日以降に発生した事故に適用" in japanese
+    assert "incidents occurring on or after" in english
+    assert "保険契約者　SOMPOリスクマネジメント株式会社" in japanese
+    assert "保険会社　　損害保険ジャパン株式会社" in japanese
+    # the disclaimer names the policyholder and covers registered suppliers (seed 004 §2 ②)
+    assert (
+        "SOMPOリスクマネジメント株式会社は、" in japanese and "加入企業並びに登録企業" in japanese
+    )
+    assert "member companies or their\n   registered suppliers" in english
+    assert "お詫び" not in japanese and "apologise" not in english  # on time: no apology
+    assert english.lstrip().startswith("1 December 2027")
+
+
+@pytest.mark.parametrize(
+    ("contact", "salutation"),
+    [(None, "Acme株式会社 御中"), ("佐藤 花子", "佐藤 花子 様")],
+)
+def test_letter_uses_onchu_or_sama_never_both(contact, salutation):
+    japanese = render_letter(replace(VALUES, contact_name=contact)).body.split("\nEnglish\n")[0]
+    assert salutation in japanese
+    assert ("御中" in japanese) != ("様" in japanese)
+
+
+def test_late_letter_apologises():
+    body = render_letter(replace(VALUES, override_reason="料率改定")).body
+    japanese, english = body.split("\nEnglish\n")
+    assert "お詫び申し上げます" in japanese and "We apologise" in english
+
+
+def test_letter_links_to_its_console_page_under_console_base_url():
+    from groupcover import create_app
+
+    app = create_app(
+        {
+            "CONSOLE_BASE_URL": "https://console.example.jp/",
+            "DATABASE_URL": "sqlite://",
+            "ENCRYPTION_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            "SECRET_KEY": "x" * 40,
+        }
+    )
+    with app.app_context():
+        body = render_letter(VALUES).body
+    assert body.count("https://console.example.jp/console/notices/9") == 2
+    assert "/api/v1/notices" not in body

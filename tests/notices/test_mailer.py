@@ -76,7 +76,7 @@ def test_a_batch_arrives_over_one_connection_with_headers_languages_and_figures(
         "2027年4月1日",
         "1 April 2027",
         "CY-2027-0001",
-        "POST /api/v1/notices/42/acknowledge",
+        "/console/notices/42",
     ):
         assert figure in body
 

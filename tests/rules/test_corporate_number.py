@@ -42,7 +42,8 @@ FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
         ),  # full-width, as in Japanese documents
         ("　7000012050002 ", "7000012050002"),  # full-width and ASCII spaces around it
         ("7000012050002", "7000012050002"),
-        ("７0000-1205", "70000-1205"),  # only width changes: the check still refuses this
+        ("７0000-1205", "700001205"),  # hyphens go too; the check still refuses 9 digits
+        ("7000-0120-50002", "7000012050002"),  # grouped with hyphens, as typed
     ],
 )
 def test_normalize_corporate_number(pasted, normalised):

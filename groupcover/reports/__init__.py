@@ -1,0 +1,1 @@
+"""Reports for the insurer: the monthly bordereau."""

@@ -1,0 +1,123 @@
+"""Every console page renders for the people allowed on it, and only for them."""
+
+from __future__ import annotations
+
+import pytest
+
+from groupcover.config import update_settings
+from tests import factories as f
+from tests.console.conftest import csrf_token
+
+SHARED = "shared-logistics.example.jp"
+ADMIN_PAGES = [
+    "/console",
+    "/console/members",
+    "/console/members?q=member&page=2",
+    "/console/members/new",
+    "/console/coverage-terms",
+    "/console/sync-runs",
+    "/console/audit",
+    "/console/audit?entity=member",
+    "/console/users",
+]
+
+
+@pytest.fixture
+def world(client, admin):
+    mine = f.insured_member(client, admin, "2026-04-01", "2099-03-31")
+    theirs = f.insured_member(client, admin, "2026-04-01", "2099-03-31")
+    for m in (mine, theirs):
+        f.registration(client, admin, m["id"], SHARED, "2026-04-01")
+    incident = client.post(
+        "/api/v1/incidents",
+        json={
+            "member_id": theirs["id"],
+            "occurred_on": "2026-05-01",
+            "discovered_on": "2026-05-02",
+            "place": "Osaka",
+            "circumstances": "leak",
+            "cause": "leak",
+            "victims": [{"name": "Taro", "address": "Osaka"}],
+        },
+        headers=admin,
+    ).get_json()
+    return mine, theirs, incident
+
+
+@pytest.mark.parametrize("path", ADMIN_PAGES)
+def test_admin_pages_render_for_admins_and_refuse_members(sign_in, world, path):
+    mine, _theirs, _incident = world
+    assert sign_in("boss@example.jp").get(path).status_code == 200
+    member = sign_in("risk@example.jp", "member", mine["id"])
+    assert member.get(path).status_code == 403
+
+
+def test_member_pages_show_its_own_and_hide_anothers(sign_in, world):
+    mine, theirs, incident = world
+    member = sign_in("risk@example.jp", "member", mine["id"])
+    for path in (
+        f"/console/members/{mine['id']}",
+        "/console/notices",
+        "/console/incidents",
+        "/console/incidents/new",
+        f"/console/coverage?domain={SHARED}&on=2026-06-01",
+    ):
+        r = member.get(path)
+        assert r.status_code == 200, path
+        assert theirs["name"] not in r.get_data(as_text=True), path
+    for path in (f"/console/members/{theirs['id']}", f"/console/incidents/{incident['id']}"):
+        assert member.get(path).status_code == 404, path
+    admin = sign_in("boss@example.jp")
+    page = admin.get(f"/console/coverage?domain={SHARED}&on=2026-06-01").get_data(as_text=True)
+    assert mine["name"] in page and theirs["name"] in page
+    assert admin.get(f"/console/incidents/{incident['id']}").status_code == 200
+
+
+def test_a_member_cannot_post_admin_forms(app, sign_in, world, client, admin):
+    mine, _theirs, _incident = world
+    member = sign_in("risk@example.jp", "member", mine["id"])
+    token = csrf_token(member, f"/console/members/{mine['id']}")
+    r = member.post(
+        f"/console/members/{mine['id']}/suppliers",
+        data={
+            "domain": "x.example.jp",
+            "name": "X",
+            "registered_on": "2026-06-01",
+            "csrf_token": token,
+        },
+    )
+    assert r.status_code == 403
+    suppliers = client.get(f"/api/v1/members/{mine['id']}/suppliers", headers=admin).get_json()
+    assert [s["domain"] for s in suppliers] == [SHARED]
+
+
+def test_an_invitation_creates_the_user_and_mails_a_link(app, sign_in, smtp_server, world):
+    mine, _theirs, _incident = world
+    update_settings(app, SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port)
+    boss = sign_in("boss@example.jp")
+    token = csrf_token(boss, "/console/users")
+    r = boss.post(
+        "/console/users",
+        data={
+            "name": "New Risk",
+            "email": "new@example.jp",
+            "role": "member",
+            "member_id": str(mine["id"]),
+            "csrf_token": token,
+        },
+    )
+    assert r.status_code == 303
+    [message] = smtp_server.handler.messages
+    assert message["To"] == "new@example.jp" and "/sign-in/sl_" in message.get_content()
+    r = boss.post(
+        "/console/users",
+        data={
+            "name": "Dup",
+            "email": "NEW@example.jp",
+            "role": "admin",
+            "member_id": "0",
+            "csrf_token": token,
+        },
+    )
+    assert r.status_code == 409
+    assert "このメールアドレスの利用者はすでに登録されています。" in r.get_data(as_text=True)
