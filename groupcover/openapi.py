@@ -32,6 +32,7 @@ _DESCRIPTIONS = {
     "404": "Unknown id (or another member's object; ids outside 1…2,147,483,647 are unknown)",
     "409": "Conflicts with the current state (overlap, duplicate, limit exceeded)",
     "413": "The request body is larger than MAX_REQUEST_BYTES",
+    "429": "Too many failed authentications from this address; see Retry-After",
     "422": "Well-formed, but breaks a rule of the program (money above ¥100,000,000,000 too)",
 }
 PAGINATION_HEADER = {
@@ -51,7 +52,7 @@ def _error(status: str) -> dict[str, Any]:
 
 def statuses_for(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     """The shared error statuses of one operation (the rules in this module's docstring)."""
-    statuses = ["400", "401", "403", "413"]
+    statuses = ["400", "401", "403", "413", "429"]
     query = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
     if "{" in path or "requestBody" in operation:
         statuses.append("404")

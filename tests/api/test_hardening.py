@@ -420,7 +420,7 @@ def test_openapi_lists_the_shared_statuses(client):
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
             assert "default" not in op["responses"], (path, method)
-            assert {"400", "401", "403", "413"} <= op["responses"].keys(), (path, method)
+            assert {"400", "401", "403", "413", "429"} <= op["responses"].keys(), (path, method)
             if "{" in path:
                 assert "404" in op["responses"], (path, method)
             if method != "get":
