@@ -16,7 +16,6 @@ Prints a table, then as its last line one JSON object. Figures, never assertions
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import sys
@@ -40,7 +39,7 @@ def _prepare(url: str, members: int, registrations: int, seed: int):
     from groupcover.coverage_terms import service as versions
     from groupcover.users import service as users
 
-    _token, domains = build(url, members, registrations, seed)
+    domains = sorted(set(build(url, members, registrations, seed)["all_domains"]))
     app = create_app(
         {
             "DATABASE_URL": url,
@@ -82,7 +81,7 @@ def _p95(times: list[float]) -> float:
 
 
 def main() -> None:
-    from coverage_http import database
+    from common import emit, throwaway_database
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="PostgreSQL URL; default a temporary SQLite file")
@@ -93,7 +92,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
-    with database(args.database_url) as url:
+    with throwaway_database(args.database_url, "console") as url:
         app, client, domains = _prepare(url, args.members, args.registrations, args.seed)
         days = [date(2025, 1, 1) + timedelta(days=rng.randrange(0, 730)) for _ in range(50)]
         pages = {
@@ -126,15 +125,7 @@ def main() -> None:
     for name, f in figures.items():
         ok = "ok" if f["p95_ms"] <= TARGET_P95_MS else "OVER"
         print(f"{name:<18}{f['p50_ms']:>9}{f['p95_ms']:>9}{f['max_ms']:>9}  {ok}")
-    print(
-        json.dumps(
-            {
-                "bench": "console",
-                "figures": {"backend": backend, **figures},
-                "targets": {"p95_ms": TARGET_P95_MS},
-            }
-        )
-    )
+    emit("console", {"backend": backend, **figures}, {"p95_ms": TARGET_P95_MS})
 
 
 if __name__ == "__main__":

@@ -27,18 +27,15 @@ import json
 import logging
 import random
 import statistics
-import tempfile
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
+from common import backend_of, emit, throwaway_database  # noqa: I001  (sets sys.path)
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, select, text
 from werkzeug.serving import make_server
 
 import groupcover.models  # noqa: F401
@@ -68,29 +65,6 @@ RACE = 60
 TERM = (date(2026, 4, 1), date(2027, 3, 31))
 ON = "2026-10-01"
 TARGET_RATIO = 1.5
-
-
-@contextmanager
-def database(url: str | None):
-    """A fresh database: a temp SQLite file, or a throw-away schema on the given PostgreSQL."""
-    if url is None or make_url(url).get_backend_name() == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            yield url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        return
-    schema = f"gc_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield (
-            make_url(url)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _lines(rng: random.Random, incident_id: int, cause: str, day: date, accepted: bool) -> list:
@@ -310,7 +284,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     figures: dict[str, object] = {}
-    with database(args.database_url) as url:
+    with throwaway_database(args.database_url, "incidents") as url:
         key = Fernet.generate_key()
         settings = {
             "ENV": "testing",
@@ -422,7 +396,7 @@ def main() -> None:
     busy_median = statistics.median(samples["busy"]) * 1000
     quiet_median = statistics.median(samples["quiet"]) * 1000
     figures.update(
-        backend=make_url(url).get_backend_name(),
+        backend=backend_of(url),
         busy_aggregate_paid=answer["aggregate_paid"],
         coverage_busy_median_ms=round(busy_median, 3),
         coverage_quiet_median_ms=round(quiet_median, 3),
@@ -439,7 +413,7 @@ def main() -> None:
     }
     for name, value in figures.items():
         print(f"{name:26} {value}")
-    print(json.dumps({"bench": "incidents", "figures": figures, "targets": targets}))
+    emit("incidents", figures, targets)
 
 
 if __name__ == "__main__":

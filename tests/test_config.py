@@ -429,3 +429,12 @@ def test_commands_refuse_to_start_with_one_message(tmp_path, command):
         " (from GROUPCOVER_VENDOR_RETRIES)",
     ]
     assert not (tmp_path / "x.db").exists()  # nothing started
+
+
+def test_notice_connections_default_and_refusal(instance, monkeypatch):
+    assert _load(instance)["NOTICE_CONNECTIONS"] == 12
+    monkeypatch.setenv("GROUPCOVER_NOTICE_CONNECTIONS", "0")
+    with pytest.raises(
+        ConfigError, match="NOTICE_CONNECTIONS: expected a whole number of at least 1"
+    ):
+        _load(instance)

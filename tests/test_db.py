@@ -77,6 +77,41 @@ def test_concurrent_overlapping_terms_one_wins(app, client, admin):
     assert len(terms) == 1
 
 
+def test_driver_select_answers_what_sqlalchemy_answers(app, client, admin):
+    """Dates, NULLs, a labelled scalar subquery and a repeated parameter come back the same
+    through the driver's cursor as through ``conn.execute``."""
+    from sqlalchemy import Date, bindparam, func
+
+    from groupcover.suppliers.models import Registration
+    from groupcover.terms.models import Term
+
+    member = f.member(client, admin)
+    f.term(client, admin, member["id"], "2026-04-01", "2027-03-31")
+    f.registration(client, admin, member["id"], "a.example.jp", "2026-05-01")
+    gone = f.registration(client, admin, member["id"], "b.example.jp", "2026-04-10")
+    f.deregister(client, admin, member["id"], gone["id"], "2026-09-30")
+    reg, term = db.table(Registration), db.table(Term)
+    on = bindparam("on", type_=Date)
+    stmt = (
+        select(
+            reg.c.id,
+            reg.c.domain,
+            reg.c.registered_on,
+            reg.c.deregistered_on,
+            select(func.max(term.c.end_date)).where(term.c.start_date <= on).scalar_subquery(),
+        )
+        .where(reg.c.member_id == bindparam("member_id"), reg.c.registered_on <= on)
+        .order_by(reg.c.id)
+    )
+    params = {"member_id": member["id"], "on": datetime(2026, 6, 1).date()}
+    with app.extensions["groupcover.engine"].connect() as conn:
+        expected = [tuple(row) for row in conn.execute(stmt, params)]
+        got = db.DriverSelect(stmt).rows(conn, params)
+    assert len(expected) == 2 and expected[1][3] is not None
+    assert [tuple(row) for row in got] == expected
+    assert [row.domain for row in got] == ["a.example.jp", "b.example.jp"]
+
+
 def test_insert_many_applies_each_columns_bind_processing(app):
     """The bulk helper: aware instants stored as UTC, JSON encoded, NULLs kept, the constants
     in every row, in one transaction with the session's other work."""

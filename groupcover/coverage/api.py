@@ -27,7 +27,7 @@ blp = Blueprint(
 
 @blp.route("/coverage")
 class CoverageView(MethodView):
-    @blp.arguments(CoverageQuerySchema, location="query")
+    @blp.query(CoverageQuerySchema)
     @blp.response(
         200,
         DomainCoverageSchema,

@@ -118,13 +118,14 @@ def _count_statement(for_one_member: bool) -> Select[Any]:
     return _covering([func.count(distinct(reg.c.member_id))], for_one_member)
 
 
-# Built once: the busiest query of the API skips statement construction and the ORM.
+# Built once, run on the driver's cursor: the busiest queries of the API skip statement
+# construction, the ORM and SQLAlchemy's execution (db.DriverSelect).
 _SUPPLIER_COVERAGE = {
-    (one, paged): _supplier_coverage_statement(one, paged)
+    (one, paged): db.DriverSelect(_supplier_coverage_statement(one, paged))
     for one in (False, True)
     for paged in (False, True)
 }
-_COVERAGE_COUNT = {one: _count_statement(one) for one in (False, True)}
+_COVERAGE_COUNT = {one: db.DriverSelect(_count_statement(one)) for one in (False, True)}
 MAX_OFFSET = 2_147_483_647
 
 
@@ -133,9 +134,7 @@ def supplier_coverage(
 ) -> list[SupplierCoverage]:
     """C1 + C2: one entry per member under which ``domain`` is insured on ``on``."""
     params = {"domain": domain, "on": on, "member_id": member_id}
-    return _entries(
-        conn, conn.execute(_SUPPLIER_COVERAGE[member_id is not None, False], params), on
-    )
+    return _entries(conn, _SUPPLIER_COVERAGE[member_id is not None, False].rows(conn, params), on)
 
 
 def supplier_coverage_page(
@@ -153,13 +152,13 @@ def supplier_coverage_page(
     offset = (page - 1) * page_size
     entries: list[SupplierCoverage] = []
     if offset < MAX_OFFSET:
-        rows = conn.execute(
-            _SUPPLIER_COVERAGE[one, True], {**params, "limit": page_size, "offset": offset}
+        rows = _SUPPLIER_COVERAGE[one, True].rows(
+            conn, {**params, "limit": page_size, "offset": offset}
         )
         entries = _entries(conn, rows, on)
         if offset == 0 and len(entries) < page_size:
             return entries, len(entries)
-    return entries, conn.execute(_COVERAGE_COUNT[one], params).scalar_one()
+    return entries, _COVERAGE_COUNT[one].rows(conn, params)[0][0]
 
 
 def _entries(conn: Connection, rows, on: date) -> list[SupplierCoverage]:

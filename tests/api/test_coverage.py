@@ -154,3 +154,22 @@ def test_hand_built_answer_matches_the_documented_schema(client, admin, two_memb
         )
     assert body == dumped
     assert len(body["coverages"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("on=2026-08-01", "domain"), ("domain=a.example.jp&on=2026-13-01", "on")],
+)
+def test_malformed_coverage_query_is_a_400_like_any_other(client, admin, query, field):
+    """GET /coverage reads its query by hand (web.Blueprint.query): same 400 as webargs'."""
+    member = f.insured_member(client, admin)
+    got = client.get(f"/api/v1/coverage?{query}", headers=admin)
+    assert got.status_code == 400
+    body = got.get_json()
+    assert (body["field"], body["rule"]) == (field, "schema")
+    assert list(body["errors"]) == [field]
+    if field == "on":  # the same answer as an endpoint parsed by webargs
+        other = client.get(
+            f"/api/v1/members/{member['id']}/coverage?on=2026-13-01", headers=admin
+        ).get_json()
+        assert body["errors"] == other["errors"] and body["message"] == other["message"]

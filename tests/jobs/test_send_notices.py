@@ -251,3 +251,31 @@ def test_send_notices_command_exit_status(app, published, smtp_server, refused_p
     assert ok.exit_code == 0, ok.output
     assert "notices sent: 2, to retry later: 0, failed: 0" in ok.output
     assert len(smtp_server.handler.messages) == 2
+
+
+def test_several_connections_send_every_notice_exactly_once(
+    app, client, admin, published, smtp_server
+):
+    _, pending = published(25)
+
+    report = run(app, smtp_server, batch_size=2, connections=4)
+
+    assert (report.sent, report.failed, report.retry_later) == (25, 0, 0)
+    assert sorted(arrived(smtp_server)) == sorted(
+        f"<notice-{n['id']}@groupcover.local>" for n in pending
+    )
+    assert len(smtp_server.handler.sessions) > 1  # the letters went over several connections
+    assert {n["status"] for n in notices(client, admin)} == {"sent"}
+
+
+def test_a_crash_in_one_connection_is_raised_not_swallowed(
+    app, published, smtp_server, monkeypatch
+):
+    published(4)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(delivery, "record_result", broken)
+    with pytest.raises(RuntimeError, match="database gone"):
+        run(app, smtp_server, batch_size=1, connections=2)
