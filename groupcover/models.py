@@ -4,6 +4,7 @@ from groupcover.audit import AuditEntry
 from groupcover.coverage_terms.models import CoverageTerms
 from groupcover.db import Lease
 from groupcover.incidents.models import CostLine, Incident, Payment
+from groupcover.jobs import JobState
 from groupcover.members.models import Member
 from groupcover.notices.models import Notice, NoticeAttempt, NoticeChain, NoticeMessage
 from groupcover.program.models import Program
@@ -12,7 +13,6 @@ from groupcover.sync.models import SyncAccountResult, SyncRun
 from groupcover.terms.models import Term
 from groupcover.tokens.models import ApiToken, AuthFailure
 from groupcover.users.models import SignInLink, SignInRequest, User
-from groupcover.worker import JobState
 
 __all__ = [
     "ApiToken",

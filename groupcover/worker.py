@@ -20,56 +20,26 @@ import signal
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from types import FrameType
 
 from flask import Flask
-from sqlalchemy import Engine, Text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Engine
 
 from groupcover import clock, db
 from groupcover.config import Settings
+from groupcover.jobs import Job, JobState
+from groupcover.notices.scheduled import JOBS as NOTICE_JOBS
+from groupcover.sync.scheduled import JOBS as SYNC_JOBS
 
 log = logging.getLogger(__name__)
 
 
-class JobState(SQLModel, table=True):
-    """The last run of one worker job: when it started and ended, and how it went."""
-
-    __tablename__ = "job_state"
-
-    name: str = Field(primary_key=True, max_length=100)
-    last_started_at: datetime | None = Field(default=None, sa_type=db.UTCDateTime)
-    last_finished_at: datetime | None = Field(default=None, sa_type=db.UTCDateTime)
-    last_status: str | None = Field(default=None, max_length=20)
-    last_message: str | None = Field(default=None, sa_type=Text)
-
-
-@dataclass(frozen=True)
-class Job:
-    """``run`` returns a one-line summary; it raises when the job failed."""
-
-    name: str
-    interval: Callable[[Settings], timedelta | None]  # None: off; zero: every pass
-    lease: Callable[[Settings], timedelta]
-    run: Callable[[Engine, Settings], str | None]
-    # a cheap look that there is work at all (a job run on every pass): none, no lease taken
-    ready: Callable[[Engine], bool] | None = None
-
-
 def jobs() -> list[Job]:
-    from groupcover.notices.scheduled import JOBS as NOTICE_JOBS
-    from groupcover.sync.scheduled import JOBS as SYNC_JOBS
-
     return [*SYNC_JOBS, *NOTICE_JOBS]
-
-
-def every_minutes(minutes: int) -> timedelta | None:
-    """An interval setting in minutes: 0 turns the job off."""
-    return timedelta(minutes=minutes) if minutes > 0 else None
 
 
 @dataclass

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from groupcover.config import Settings
+from groupcover.jobs import Job, every_minutes
 from groupcover.notices.delivery import delivery_options, send_due_notices, smtp_settings
-from groupcover.worker import Job, every_minutes
 
 
 def deliver_notices(engine: Engine, settings: Settings) -> str:

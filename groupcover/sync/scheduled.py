@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from groupcover.config import Settings
+from groupcover.jobs import Job, every_minutes
 from groupcover.sync import runner
 from groupcover.sync.settings import SyncSettings
-from groupcover.worker import Job, every_minutes
 
 
 def scheduled_sync(engine: Engine, settings: Settings) -> str:

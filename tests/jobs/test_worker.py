@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from groupcover import db, worker
 from groupcover.config import update_settings
+from groupcover.jobs import Job, JobState, every_minutes
 from groupcover.sync.models import SyncRun
-from groupcover.worker import Job, JobState, every_minutes
 from tests.conftest import TEST_KEY
 
 ROOT = Path(__file__).resolve().parent.parent.parent
