@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.sql.selectable import ScalarSelect
 from sqlmodel import Session
 
@@ -77,15 +77,23 @@ P = db.table(Payment)
 M = db.table(Member)
 
 
-def owed_by_term(month: Month, term_id: Any) -> ScalarSelect:
-    """What the insurer owes under coverage period (term) ``term_id`` at the month's end,
-    before payments.
+def _within(day: Any, month: Month) -> Any:
+    return and_(day >= month.first, day <= month.last)
 
-    THE one place to update when approvals and deductions exist (issue 11): owed becomes
-    approved − deductions. Until then it is what was claimed (cost lines entered by the
-    month's end) on the covered incidents of the term.
-    """
-    return _claimed(month, term_id)
+
+def owed_by_term(month: Month, term_id: Any) -> ScalarSelect:
+    """What the insurer owes under coverage period (term) ``term_id``, before payments:
+    approved − deductions of the term's accepted incidents decided by the month's end
+    (approvals are not dated per line, so an accepted incident counts as it stands now)."""
+    return (
+        select(func.coalesce(func.sum(INC.c.approved_yen - INC.c.deducted_yen), 0))
+        .where(
+            INC.c.term_id == term_id,
+            INC.c.decision == "accepted",
+            INC.c.decided_on <= month.last,
+        )
+        .scalar_subquery()
+    )
 
 
 def _claimed(month: Month, term_id: Any) -> ScalarSelect:
@@ -105,7 +113,7 @@ def bordereau(session: Session, month: Month) -> dict[str, Any]:
     grouped subqueries would be planned as nested loops over freshly loaded tables whose
     statistics say "one row" (10,000 × 10,000).
     """
-    period_end = func.coalesce(T.c.last_day, T.c.end_date)
+    period_end = Term.period_end
     ranked = (
         select(
             T.c.id.label("term_id"),
@@ -140,19 +148,28 @@ def bordereau(session: Session, month: Month) -> dict[str, Any]:
         )
         .scalar_subquery()
     )
+    # A payment counts from paid_on; a reversal takes it back on reversed_on.
     paid_in_month = (
-        select(func.coalesce(func.sum(P.c.amount_yen), 0))
-        .select_from(P.join(INC, INC.c.id == P.c.incident_id))
-        .where(
-            INC.c.member_id == member_id,
-            P.c.paid_on >= month.first,
-            P.c.paid_on <= month.last,
+        select(
+            func.coalesce(
+                func.sum(
+                    case((_within(P.c.paid_on, month), P.c.amount_yen), else_=0)
+                    - case((_within(P.c.reversed_on, month), P.c.amount_yen), else_=0)
+                ),
+                0,
+            )
         )
+        .select_from(P.join(INC, INC.c.id == P.c.incident_id))
+        .where(INC.c.member_id == member_id)
         .scalar_subquery()
     )
     paid_to_date = (
         select(func.coalesce(func.sum(P.c.amount_yen), 0))
-        .where(P.c.term_id == term_id, P.c.paid_on <= month.last)
+        .where(
+            P.c.term_id == term_id,
+            P.c.paid_on <= month.last,
+            or_(P.c.reversed_on.is_(None), P.c.reversed_on > month.last),
+        )
         .scalar_subquery()
     )
     stmt = (

@@ -177,7 +177,7 @@ def test_bordereau(client, admin, app, freeze):
         "claimed_yen": 500_000,
         "paid_in_month": 0,
         "aggregate_paid": 0,
-        "outstanding_yen": 500_000,
+        "outstanding_yen": 0,  # claimed, not yet accepted: nothing is owed
     }
     assert (rows[b["id"]]["suppliers_insured"], rows[b["id"]]["incidents_reported"]) == (1, 0)
     assert body["totals"]["members"] == 2
@@ -188,6 +188,47 @@ def test_bordereau(client, admin, app, freeze):
     assert set(june_rows) == {a["id"], c["id"]}
     assert june_rows[a["id"]]["suppliers_insured"] == 2  # s1 and s3
     assert d["id"] not in june_rows
+
+
+def _post(client, admin, path, body, status):
+    r = client.post(path, json=body, headers=admin)
+    assert r.status_code == status, r.get_json()
+    return r.get_json()
+
+
+def test_bordereau_owes_approved_less_deductions_and_counts_reversals(client, admin, freeze):
+    freeze("2026-05-20T10:00:00+09:00")
+    a = f.insured_member(client, admin, "2026-04-01", "2027-03-31")
+    incident = _incident(client, admin, a["id"])
+    base = f"/api/v1/incidents/{incident['id']}"
+    cost = {"category": "data_recovery", "incurred_on": "2026-05-11", "description": "restore"}
+    _post(client, admin, f"{base}/costs", {**cost, "amount_yen": 500_000}, 201)
+    freeze("2026-06-15T10:00:00+09:00")
+    _post(client, admin, f"{base}/decision", {"decision": "accepted"}, 200)
+    deduction = {"amount_yen": 50_000, "duty": "3", "reason": "loss not limited"}
+    _post(client, admin, f"{base}/deductions", deduction, 201)
+    payment = _post(
+        client, admin, f"{base}/payments", {"amount_yen": 100_000, "paid_on": "2026-06-10"}, 201
+    )
+
+    def row(month):
+        r = client.get(f"/api/v1/reports/bordereau?month={month}", headers=admin).get_json()
+        return {x["member_id"]: x for x in r["rows"]}[a["id"]]
+
+    june = row("2026-06")
+    assert (june["paid_in_month"], june["aggregate_paid"], june["outstanding_yen"]) == (
+        100_000,
+        100_000,
+        350_000,  # 500,000 approved − 50,000 deducted − 100,000 paid
+    )
+    assert row("2026-05")["outstanding_yen"] == 0  # decided in June
+    _post(client, admin, f"{base}/payments/{payment['id']}/reverse", {"reason": "twice"}, 200)
+    june = row("2026-06")  # paid and reversed in June: nets to nothing
+    assert (june["paid_in_month"], june["aggregate_paid"], june["outstanding_yen"]) == (
+        0,
+        0,
+        450_000,
+    )
 
 
 def test_bordereau_as_csv(client, admin):
