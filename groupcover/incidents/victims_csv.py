@@ -14,6 +14,7 @@ from flask import Request
 
 from groupcover import config
 from groupcover.errors import BadRequest, DomainError, RuleViolation
+from groupcover.imports import csvfile
 
 MAX_ROWS = 100_000
 MAX_ERRORS = 100
@@ -35,17 +36,12 @@ def read_body(request: Request) -> bytes:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (a BOM is dropped), else CP932; anything else is malformed (400)."""
+    """UTF-8 (a BOM is dropped), else CP932, read as the imports read Excel's files; anything
+    else is malformed (400)."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp932")
-    except UnicodeDecodeError as err:
-        raise BadRequest(
-            "the CSV is neither UTF-8 nor CP932 (Shift_JIS)", field="body", rule="csv_encoding"
-        ) from err
+        return csvfile.decode(data)[0]
+    except csvfile.CsvFileError as err:
+        raise BadRequest(err.message, field="body", rule="csv_encoding") from err
 
 
 def parse(data: bytes) -> list[dict[str, str]]:
