@@ -155,16 +155,12 @@ def term_add(member_id: int):
 @bp.route("/console/members/<int:member_id>/terms/<int:term_id>/cancel", methods=["POST"])
 @admin_required
 def term_cancel(member_id: int, term_id: int):
-    form = CancelTermForm()
-    if form.validate_on_submit():
-        try:
-            terms.cancel_term(db.session(), member_id, term_id, form.last_day.data)
-        except DomainError as exc:
-            _refused(exc)
-            return redirect(url_for("console.member", member_id=member_id), 303)
-        return _done(member_id, _("Term cancelled."))
-    flash(_("Enter the last day."), "error")
-    return redirect(url_for("console.member", member_id=member_id), 303)
+    return _end_on_last_day(
+        member_id,
+        CancelTermForm(),
+        lambda day: terms.cancel_term(db.session(), member_id, term_id, day),
+        _("Term cancelled."),
+    )
 
 
 @bp.route("/console/members/<int:member_id>/suppliers", methods=["POST"])
@@ -193,14 +189,23 @@ def supplier_add(member_id: int):
 )
 @admin_required
 def supplier_deregister(member_id: int, registration_id: int):
-    form = DeregisterForm()
+    return _end_on_last_day(
+        member_id,
+        DeregisterForm(),
+        lambda day: suppliers.deregister(db.session(), member_id, registration_id, day),
+        _("Supplier deregistered."),
+    )
+
+
+def _end_on_last_day(member_id: int, form, end, done_message: str):
+    """A term cancelled or a supplier deregistered: both end something after a last day."""
     if form.validate_on_submit():
         try:
-            suppliers.deregister(db.session(), member_id, registration_id, form.last_day.data)
+            end(form.last_day.data)
         except DomainError as exc:
             _refused(exc)
             return redirect(url_for("console.member", member_id=member_id), 303)
-        return _done(member_id, _("Supplier deregistered."))
+        return _done(member_id, done_message)
     flash(_("Enter the last day."), "error")
     return redirect(url_for("console.member", member_id=member_id), 303)
 
