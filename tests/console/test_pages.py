@@ -134,3 +134,22 @@ def test_dashboard_lists_the_renewals_to_chase(client, admin, sign_in, freeze):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Ending Soon K.K." in html and "Renewed K.K." not in html
+
+
+@pytest.mark.parametrize("last_day", ["2026-09-30", None])
+def test_cancel_a_term_and_deregister_a_supplier_from_the_members_page(
+    client, admin, sign_in, freeze, last_day
+):
+    freeze("2026-05-20T10:00:00+09:00")
+    m = f.insured_member(client, admin, "2026-04-01", "2027-03-31")
+    reg = f.registration(client, admin, m["id"], "ends.example.jp", "2026-04-01")
+    boss = sign_in("ender@admin.example.jp")
+    page = f"/console/members/{m['id']}"
+    form = {"csrf_token": csrf_token(boss, page), "last_day": last_day or ""}
+    cancel = boss.post(f"{page}/terms/{m['term']['id']}/cancel", data=form)
+    dereg = boss.post(f"{page}/suppliers/{reg['id']}/deregister", data=form)
+    assert (cancel.status_code, dereg.status_code) == (303, 303)
+    terms = client.get(f"/api/v1/members/{m['id']}/terms", headers=admin).get_json()
+    regs = client.get(f"/api/v1/members/{m['id']}/suppliers", headers=admin).get_json()
+    assert terms[0]["last_day"] == last_day  # no day given: nothing written
+    assert regs[0]["deregistered_on"] == last_day
