@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 
@@ -49,9 +49,22 @@ class Page:
             for b in root.find_elements(By.CSS_SELECTOR, "button, input[type=submit]")
             if (b.text or b.get_attribute("value")) == name_or_text
         ]
-        old = self.driver.find_element(By.TAG_NAME, "html")
+        self.driver.execute_script("window.__leaving = true")
         buttons[0].click()
-        WebDriverWait(self.driver, 10).until(ec.staleness_of(old))
+        self.wait_for_new_page()
+
+    def wait_for_new_page(self) -> None:
+        """Wait until the click has loaded the next document.
+
+        A marker set on the old window is gone once the new document is in. Asking while the
+        browser swaps documents may raise (Chrome answers "Node with given id does not belong
+        to the document" or a stale reference); those answers only mean "not yet".
+        """
+        WebDriverWait(self.driver, 10, ignored_exceptions=(WebDriverException,)).until(
+            lambda d: d.execute_script(
+                "return window.__leaving === undefined && document.readyState === 'complete'"
+            )
+        )
 
     def errors(self) -> list[str]:
         return [
