@@ -77,6 +77,12 @@ class Settings(BaseModel):
     )
     DB_POOL_SIZE: int = Field(5, ge=1, description="connections per process (PostgreSQL)")
     DB_POOL_TIMEOUT: int = Field(30, ge=1, description="seconds to wait for a free connection")
+    COVERAGE_COUNT_CACHE_ENTRIES: int = Field(
+        10_000, ge=0, description="counts of big coverage answers kept per process; 0 = off"
+    )
+    COVERAGE_COUNT_CACHE_SECONDS: int = Field(
+        300, ge=1, description="longest a kept count is used (bounds edits made outside the app)"
+    )
 
     # --- security ------------------------------------------------------------------------
     ENCRYPTION_KEY: OptionalText = Field(

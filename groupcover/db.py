@@ -10,6 +10,7 @@ across processes. PostgreSQL: services lock rows with ``SELECT … FOR UPDATE`` 
 
 from __future__ import annotations
 
+import re
 from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from typing import Any, NamedTuple
 
 from flask import Flask, current_app, g, request
 from sqlalchemy import (
+    BigInteger,
     Connection,
     DateTime,
     Engine,
@@ -79,6 +81,7 @@ def make_engine(url: str, pool_size: int = 5, pool_timeout: float = 30) -> Engin
             url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
         )
         _configure_sqlite(engine)
+        _track_coverage_writes(engine)
         return engine
     # No pool_pre_ping: it costs a round trip on every request. Connections are recycled
     # before servers drop idle ones, and a connection found dead is answered with a 503 once
@@ -87,7 +90,7 @@ def make_engine(url: str, pool_size: int = 5, pool_timeout: float = 30) -> Engin
     # workers × hosts × pool_size can be kept under the server's max_connections. A request
     # that finds them all in use waits (``pool_timeout``) instead of opening one more and
     # being refused by a full server ("too many clients": a 503 before issue 10).
-    return create_engine(
+    engine = create_engine(
         url,
         pool_recycle=1800,
         pool_size=pool_size,
@@ -95,6 +98,8 @@ def make_engine(url: str, pool_size: int = 5, pool_timeout: float = 30) -> Engin
         pool_timeout=pool_timeout,
         hide_parameters=True,
     )
+    _track_coverage_writes(engine)
+    return engine
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -112,6 +117,74 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         # straight to the driver: every request begins, and the full execute path costs more
         conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
+
+
+class CoverageGeneration(SQLModel, table=True):
+    """One row whose ``value`` every committed transaction that wrote a registration, a term or
+    a member adds one to: who is covered may have changed. The coverage answer keeps the
+    expensive counts of popular domains (``coverage.service.CountCache``) valid for as long as
+    it stays the same."""
+
+    __tablename__ = "coverage_generation"
+
+    id: int = Field(default=1, primary_key=True)
+    value: int = Field(default=0, sa_type=BigInteger)
+
+
+COVERAGE_TABLES = frozenset({"registration", "term", "member"})
+_WRITE_TO = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+_BUMP = "UPDATE coverage_generation SET value = value + 1"
+_GENERATION_EXISTS = {
+    "sqlite": "SELECT max(name) FROM sqlite_master WHERE name = 'coverage_generation'",
+    "postgresql": "SELECT to_regclass('coverage_generation')",
+}
+
+
+def note_coverage_write(conn: Connection) -> None:
+    """Writes that bypass SQLAlchemy's cursor (``insert_many``'s COPY) say so here."""
+    conn.info["coverage_written"] = True
+
+
+def _track_coverage_writes(engine: Engine) -> None:
+    """Bump ``coverage_generation`` in every transaction that wrote a coverage table, as its
+    last statement before COMMIT (so the row is locked only for that instant, never while
+    the transaction waits for other locks: no deadlock, no queue of writers behind it).
+
+    Every statement SQLAlchemy sends is looked at (ORM flushes, Core, text); a table written
+    by hand outside the application (psql) is not seen until the next write through it, which
+    ``CountCache``'s age limit bounds."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note(conn, _cursor, statement, _params, _context, _many) -> None:
+        if statement[:1] in ("S", "s", "W", "w"):  # SELECT / WITH: the hot path, reads
+            return
+        match = _WRITE_TO.match(statement)
+        if match and match.group(1).lower() in COVERAGE_TABLES:
+            conn.info["coverage_written"] = True
+
+    exists = [False]  # a database migrated before 0015 has no counter (yet): nothing to bump
+
+    @event.listens_for(engine, "commit")
+    def _bump(conn) -> None:
+        if not conn.info.pop("coverage_written", False):
+            return
+        cursor = conn.connection.cursor()
+        try:
+            if not exists[0]:
+                cursor.execute(_GENERATION_EXISTS[engine.dialect.name])
+                exists[0] = cursor.fetchone()[0] is not None
+            if exists[0]:
+                cursor.execute(_BUMP)
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "rollback")
+    def _forget(conn) -> None:
+        conn.info.pop("coverage_written", None)
+
+    @event.listens_for(engine, "checkin")
+    def _forget_on_return(_dbapi_conn, record) -> None:
+        record.info.pop("coverage_written", None)
 
 
 def table(model: type[SQLModel]) -> Table:
@@ -354,6 +427,8 @@ def insert_many(
         quote = dialect.identifier_preparer.quote
         names = ", ".join(quote(key) for key in order)
         sql = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+        if table.name in COVERAGE_TABLES:
+            note_coverage_write(connection)
         with connection.connection.cursor() as cursor, cursor.copy(sql) as copy:
             for values in params:
                 copy.write_row(values)

@@ -91,9 +91,19 @@ class Blueprint(flask_smorest.Blueprint):
 
     @staticmethod
     def _make_pagination_metadata(page, page_size, item_count):
-        """flask-smorest's metadata, but ``page`` is always there (also past the end)."""
-        metadata = flask_smorest.Blueprint._make_pagination_metadata(page, page_size, item_count)
+        """flask-smorest's metadata (same keys, same order), but ``page`` is always there (also
+        past the end) and ``page_size`` too. Built as a plain dict: flask-smorest dumps it
+        through a new marshmallow schema each time, about 0.1 ms of a request."""
+        metadata: dict[str, int] = {"total": item_count}
+        pages = (item_count - 1) // page_size + 1 if item_count else 0
+        metadata["total_pages"] = pages
+        if pages:
+            metadata["first_page"], metadata["last_page"] = 1, pages
         metadata["page"] = page
+        if pages and 1 < page <= pages:
+            metadata["previous_page"] = page - 1
+        if page < pages:
+            metadata["next_page"] = page + 1
         metadata["page_size"] = page_size
         return metadata
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import json
 
-from flask import jsonify
+from flask import current_app, jsonify
 from flask.views import MethodView
 
-from groupcover import auth, db
+from groupcover import auth, config, db
 from groupcover.coverage import service
 from groupcover.coverage.schemas import (
     CoverageQuerySchema,
@@ -43,7 +43,13 @@ class CoverageView(MethodView):
         on = query.get("on") or program_today(db.session())
         page, page_size = query["page"], query["page_size"]
         coverages, total = service.supplier_coverage_page(
-            db.connection(), domain, on, auth.visible_member_id(), page, page_size
+            db.connection(),
+            domain,
+            on,
+            auth.visible_member_id(),
+            page,
+            page_size,
+            _count_cache(),
         )
         # The busiest answer is built by hand (the schema above documents it; a test checks
         # both agree): marshmallow's dump costs more than the query on this path.
@@ -58,6 +64,17 @@ class CoverageView(MethodView):
             Blueprint._make_pagination_metadata(page, page_size, total)
         )
         return response
+
+
+def _count_cache() -> service.CountCache:
+    """This process's kept counts (``service.CountCache``), sized by the current settings."""
+    settings = config.settings()
+    cache = current_app.extensions.get("groupcover.coverage_counts")
+    if cache is None:
+        cache = current_app.extensions["groupcover.coverage_counts"] = service.CountCache(0, 0)
+    cache.size = settings.COVERAGE_COUNT_CACHE_ENTRIES
+    cache.max_age = settings.COVERAGE_COUNT_CACHE_SECONDS
+    return cache
 
 
 @blp.route("/members/<int:member_id>/coverage")

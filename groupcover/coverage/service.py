@@ -6,6 +6,7 @@ member's term running that day); the rules in ``groupcover.rules.coverage`` deci
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -60,6 +61,44 @@ class SupplierCoverage:
         }
 
 
+class CountCache:
+    """The number of entries of big answers (a first page that is full), kept per process.
+
+    A count is used again only while ``coverage_generation`` (read in the same statement as
+    the page: the same snapshot) has the value it had when the count was taken: every committed
+    write of a registration, a term or a member moves it (``db._track_coverage_writes``). So
+    a kept count is exactly what counting again would give, and a domain 10,000 members
+    registered costs one page instead of a page and a 4–6 ms count. ``max_age`` seconds at most,
+    for edits made outside the application; ``size`` counts at most (the oldest go first).
+    """
+
+    def __init__(self, size: int, max_age: float) -> None:
+        self.size, self.max_age = size, max_age
+        self._counts: dict[tuple, tuple[int, float, int]] = {}
+
+    def get(self, key: tuple, generation: int | None) -> int | None:
+        kept = self._counts.get(key) if self.size > 0 else None
+        if kept is None or generation is None:
+            return None
+        kept_generation, at, total = kept
+        if kept_generation != generation or time.monotonic() - at > self.max_age:
+            return None
+        return total
+
+    def put(self, key: tuple, generation: int | None, total: int) -> None:
+        if self.size <= 0 or generation is None:
+            return
+        self._counts.pop(key, None)
+        if len(self._counts) >= self.size:
+            del self._counts[next(iter(self._counts))]
+        self._counts[key] = (generation, time.monotonic(), total)
+
+
+def _generation() -> Any:
+    """SQL: the ``coverage_generation`` counter, as a column of the statement it is in."""
+    return select(db.table(db.CoverageGeneration).c.value).scalar_subquery().label("generation")
+
+
 def _covering(columns: list, for_one_member: bool) -> Select[Any]:
     """``columns`` over the registrations of ``:domain`` counting on ``:on`` joined with their
     member's term running that day (at most one: a member's terms never overlap)."""
@@ -95,6 +134,7 @@ def _supplier_coverage_statement(for_one_member: bool, paged: bool) -> Select[An
                 member.c.name,
                 limit_in_force_sql(versions.c.per_incident_limit, on).label("per_incident_limit"),
                 limit_in_force_sql(versions.c.aggregate_limit, on).label("aggregate_limit"),
+                _generation(),
             ],
             for_one_member,
         )
@@ -115,7 +155,9 @@ def _supplier_coverage_statement(for_one_member: bool, paged: bool) -> Select[An
 
 def _count_statement(for_one_member: bool) -> Select[Any]:
     reg = db.table(Registration)
-    return _covering([func.count(distinct(reg.c.member_id))], for_one_member)
+    return _covering(
+        [_generation(), func.count(distinct(reg.c.member_id)).label("total")], for_one_member
+    )
 
 
 # Built once, run on the driver's cursor: the busiest queries of the API skip statement
@@ -144,13 +186,16 @@ def supplier_coverage_page(
     member_id: int | None,
     page: int,
     page_size: int,
+    counts: CountCache | None = None,
 ) -> tuple[list[SupplierCoverage], int]:
     """One page of ``supplier_coverage`` (members in id order) and the number of entries in
-    all. A first page that is not full is the whole answer: no count query then."""
+    all. A first page that is not full is the whole answer: no count query then; otherwise
+    the count comes from ``counts`` while it is still exact, else from the database."""
     one = member_id is not None
     params = {"domain": domain, "on": on, "member_id": member_id}
     offset = (page - 1) * page_size
     entries: list[SupplierCoverage] = []
+    generation = None
     if offset < MAX_OFFSET:
         rows = _SUPPLIER_COVERAGE[one, True].rows(
             conn, {**params, "limit": page_size, "offset": offset}
@@ -158,7 +203,16 @@ def supplier_coverage_page(
         entries = _entries(conn, rows, on)
         if offset == 0 and len(entries) < page_size:
             return entries, len(entries)
-    return entries, _COVERAGE_COUNT[one].rows(conn, params)[0][0]
+        generation = rows[0].generation if rows else None
+    key = (domain, on, member_id)
+    if counts is not None:
+        kept = counts.get(key, generation)
+        if kept is not None:
+            return entries, kept
+    counted = _COVERAGE_COUNT[one].rows(conn, params)[0]
+    if counts is not None:
+        counts.put(key, counted.generation, counted.total)
+    return entries, counted.total
 
 
 def _entries(conn: Connection, rows, on: date) -> list[SupplierCoverage]:

@@ -62,12 +62,13 @@ def supplier_coverage_period(registrations: list[Span], term: Term, on: date) ->
     period reported is the registration span (joined with any registration it overlaps)
     intersected with the term's coverage period.
     """
-    if not term.period.contains(on):
+    period = term.period
+    if not period.contains(on):
         return None
     registered = union_of_spans_containing(registrations, on)
     if registered is None:
         return None
-    return registered.intersect(term.period)
+    return registered.intersect(period)
 
 
 def terms_overlap(a: Span, b: Span) -> bool:
