@@ -105,6 +105,8 @@ def main() -> None:
         profiler.enable()
         drive(app, entries)
         profiler.disable()
+        if os.environ.get("PROFILE_DUMP"):
+            profiler.dump_stats(os.environ["PROFILE_DUMP"])
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.top)
         print(out.getvalue())

@@ -30,10 +30,13 @@ from groupcover.terms.models import Term
 from groupcover.terms.service import running_on, running_term
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SupplierCoverage:
     """One entry of the coverage answer: ``period_*`` is the member's coverage period (its
-    term, ending on a cancellation's last day), ``insured_*`` the supplier's own span in it."""
+    term, ending on a cancellation's last day), ``insured_*`` the supplier's own span in it.
+
+    Not frozen: a frozen dataclass's ``__init__`` costs five times as much, and a page of a
+    popular domain makes fifty of these per request."""
 
     member_id: int
     member_name: str

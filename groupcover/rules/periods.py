@@ -54,8 +54,8 @@ def union_of_spans_containing(spans: list[Span], day: date) -> Span | None:
     the latest end (open when any is open). None when no span contains ``day``.
     """
     hits = [s for s in spans if s.contains(day)]
-    if not hits:
-        return None
+    if len(hits) <= 1:
+        return hits[0] if hits else None  # the common case: one registration
     start = min(s.start for s in hits)
     end = None if any(s.end is None for s in hits) else max(s.end for s in hits)  # type: ignore[type-var]
     return Span(start, end)
