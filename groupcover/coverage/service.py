@@ -166,11 +166,10 @@ def _count_statement(for_one_member: bool) -> Select[Any]:
 # Built once, run on the driver's cursor: the busiest queries of the API skip statement
 # construction, the ORM and SQLAlchemy's execution (db.DriverSelect).
 _SUPPLIER_COVERAGE = {
-    (one, paged): db.DriverSelect(_supplier_coverage_statement(one, paged))
-    for one in (False, True)
-    for paged in (False, True)
+    one: db.DriverSelect(_supplier_coverage_statement(one, paged=False)) for one in (False, True)
 }
-_COVERAGE_COUNT = {one: db.DriverSelect(_count_statement(one)) for one in (False, True)}
+_SUPPLIER_COVERAGE_PAGE = db.DriverSelect(_supplier_coverage_statement(False, paged=True))
+_COVERAGE_COUNT = db.DriverSelect(_count_statement(False))
 MAX_OFFSET = 2_147_483_647
 
 
@@ -179,7 +178,7 @@ def supplier_coverage(
 ) -> list[SupplierCoverage]:
     """C1 + C2: one entry per member under which ``domain`` is insured on ``on``."""
     params = {"domain": domain, "on": on, "member_id": member_id}
-    return _entries(conn, _SUPPLIER_COVERAGE[member_id is not None, False].rows(conn, params), on)
+    return _entries(conn, _SUPPLIER_COVERAGE[member_id is not None].rows(conn, params), on)
 
 
 def supplier_coverage_page(
@@ -193,26 +192,28 @@ def supplier_coverage_page(
 ) -> tuple[list[SupplierCoverage], int]:
     """One page of ``supplier_coverage`` (members in id order) and the number of entries in
     all. A first page that is not full is the whole answer: no count query then; otherwise
-    the count comes from ``counts`` while it is still exact, else from the database."""
-    one = member_id is not None
-    params = {"domain": domain, "on": on, "member_id": member_id}
+    the count comes from ``counts`` while it is still exact, else from the database.
+
+    One member's answer has one entry at most: it is read whole, without paging in SQL."""
     offset = (page - 1) * page_size
-    entries: list[SupplierCoverage] = []
+    if member_id is not None:
+        entries = supplier_coverage(conn, domain, on, member_id)
+        return (entries if offset == 0 else []), len(entries)
+    params = {"domain": domain, "on": on, "member_id": None}
+    entries = []
     generation = None
     if offset < MAX_OFFSET:
-        rows = _SUPPLIER_COVERAGE[one, True].rows(
-            conn, {**params, "limit": page_size, "offset": offset}
-        )
+        rows = _SUPPLIER_COVERAGE_PAGE.rows(conn, {**params, "limit": page_size, "offset": offset})
         entries = _entries(conn, rows, on)
         if offset == 0 and len(entries) < page_size:
             return entries, len(entries)
         generation = rows[0].generation if rows else None
-    key = (domain, on, member_id)
+    key = (domain, on)
     if counts is not None:
         kept = counts.get(key, generation)
         if kept is not None:
             return entries, kept
-    counted = _COVERAGE_COUNT[one].rows(conn, params)[0]
+    counted = _COVERAGE_COUNT.rows(conn, params)[0]
     if counts is not None:
         counts.put(key, counted.generation, counted.total)
     return entries, counted.total

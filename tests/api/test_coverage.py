@@ -173,3 +173,16 @@ def test_malformed_coverage_query_is_a_400_like_any_other(client, admin, query, 
             f"/api/v1/members/{member['id']}/coverage?on=2026-13-01", headers=admin
         ).get_json()
         assert body["errors"] == other["errors"] and body["message"] == other["message"]
+
+
+def test_a_members_own_answer_is_paged_like_any_other(client, admin, two_members, member_headers):
+    a, _b, _, _ = two_members
+    url = f"/api/v1/coverage?domain={SHARED}&on=2026-08-01&page_size=1"
+    first = client.get(url, headers=member_headers(a["id"]))
+    assert [c["member_id"] for c in first.get_json()["coverages"]] == [a["id"]]
+    assert json.loads(first.headers["X-Pagination"])["total_pages"] == 1
+    second = client.get(url + "&page=2", headers=member_headers(a["id"]))
+    assert second.status_code == 200
+    assert second.get_json()["coverages"] == [] and second.get_json()["total"] == 1
+    assert second.get_json()["covered"] is True  # covered counts every entry, not this page's
+    assert json.loads(second.headers["X-Pagination"])["page"] == 2

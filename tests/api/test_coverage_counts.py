@@ -57,7 +57,7 @@ def test_a_kept_count_answers_while_nothing_was_written(
     app, client, admin, three_members, monkeypatch
 ):
     assert _total(client, admin) == 3  # counted, and kept
-    monkeypatch.setitem(service._COVERAGE_COUNT, False, _NoCount())
+    monkeypatch.setattr(service, "_COVERAGE_COUNT", _NoCount())
     r = client.get(URL, headers=admin)
     assert r.get_json()["total"] == 3 and len(r.get_json()["coverages"]) == 2
     assert client.get(URL + "&page=2", headers=admin).get_json()["total"] == 3
