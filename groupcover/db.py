@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from flask import Flask, current_app, g, request
+from psycopg.adapt import PyFormat, Transformer
 from sqlalchemy import (
     Connection,
     DateTime,
@@ -341,6 +342,8 @@ def insert_many(
         key: processors[key](value) if processors[key] else value
         for key, value in constants.items()
     }
+    if dialect.name == "postgresql":
+        fixed = {key: _copy_text(connection, value) for key, value in fixed.items()}
     order = list(compiled.positiontup or ()) if compiled.positional else keys
     columns = [(key, processors[key], key in fixed) for key in order]
     params: list[Any] = [
@@ -361,6 +364,17 @@ def insert_many(
     if not compiled.positional:
         params = [dict(zip(order, values, strict=True)) for values in params]
     connection.exec_driver_sql(compiled.string, params)
+
+
+def _copy_text(connection: Connection, value: Any) -> Any:
+    """``value`` as the text ``COPY`` reads, dumped once by psycopg's own dumper instead of
+    once per row: for 100,000 rows, dumping the two time-zone-aware instants of each row
+    cost more CPU than the rest of the COPY. None stays NULL."""
+    if value is None:
+        return None
+    driver = connection.connection.driver_connection
+    dumper = Transformer(driver).get_dumper(value, PyFormat.TEXT)
+    return bytes(dumper.dump(value)).decode(driver.info.encoding)
 
 
 def ping(bind: Engine) -> bool:
