@@ -414,6 +414,8 @@ def insert_many(
         key: processors[key](value) if processors[key] else value
         for key, value in constants.items()
     }
+    if dialect.name == "postgresql":
+        fixed = {key: _copy_text(connection, value) for key, value in fixed.items()}
     order = list(compiled.positiontup or ()) if compiled.positional else keys
     columns = [(key, processors[key], key in fixed) for key in order]
     params: list[Any] = [
@@ -436,6 +438,20 @@ def insert_many(
     if not compiled.positional:
         params = [dict(zip(order, values, strict=True)) for values in params]
     connection.exec_driver_sql(compiled.string, params)
+
+
+def _copy_text(connection: Connection, value: Any) -> Any:
+    """``value`` as the text ``COPY`` reads, dumped once by psycopg's own dumper instead of
+    once per row: for 100,000 rows, dumping the two time-zone-aware instants of each row
+    cost more CPU than the rest of the COPY. None stays NULL."""
+    # imported here: on SQLite, loading psycopg (and libpq) would cost 9 MB of resident memory
+    from psycopg.adapt import PyFormat, Transformer
+
+    if value is None:
+        return None
+    driver = connection.connection.driver_connection
+    dumper = Transformer(driver).get_dumper(value, PyFormat.TEXT)
+    return bytes(dumper.dump(value)).decode(driver.info.encoding)
 
 
 def ping(bind: Engine) -> bool:

@@ -72,6 +72,8 @@ def run_if_due(engine: Engine, settings: Settings, job: Job, holder: str) -> str
     if not db.acquire_lease(engine, lease, holder, job.lease(settings)):
         return None
     try:
+        if job.ready is not None and not job.ready(engine):  # another worker did it just now
+            return None
         if not _start(engine, job.name, interval):  # another worker ran it just now
             return None
         try:

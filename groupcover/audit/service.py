@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, select
 from sqlmodel import Session, col
 
 from groupcover import clock, db
@@ -74,14 +74,19 @@ def record_read(session: Session, action: str, entity: str, entity_id: int | Non
 def record_many(
     session: Session, entries: list[dict[str, Any]], *, actor: str | None = None
 ) -> None:
-    """``record`` for a job that changes many rows at once: one bulk INSERT.
+    """``record`` for a job that changes many rows at once: one bulk INSERT
+    (``db.insert_many``: ``COPY`` on PostgreSQL).
 
     Each entry holds ``action``, ``entity``, ``entity_id`` and optionally ``before``/``after``.
     """
     if not entries:
         return
-    base = {"at": clock.now(), "actor": actor or current_actor(), "before": None, "after": None}
-    session.execute(insert(db.table(AuditEntry)), [{**base, **entry} for entry in entries])
+    db.insert_many(
+        session.connection(),
+        db.table(AuditEntry),
+        [{"before": None, "after": None, **entry} for entry in entries],
+        {"at": clock.now(), "actor": actor or current_actor()},
+    )
 
 
 def entries_query(filters: dict[str, Any]) -> Select:

@@ -141,7 +141,7 @@ def _failure(error: Exception, token: str) -> tuple[str, str]:
 def _versions(session: Session, member_ids: list[int]) -> dict[int, tuple]:
     """A fingerprint per member of its vendor-linked registrations: any insert, deregistration
     or update (they all set ``updated_at``) changes it."""
-    rows = session.execute(
+    rows = session.connection().execute(  # Core, not ORM, execution: as in ``_existing``
         select(
             col(Registration.member_id),
             func.count(),
