@@ -33,7 +33,9 @@ class Term(SQLModel, table=True):
             "start_date <= last_day AND last_day <= end_date", name="ck_term_last_day_inside"
         ),
         CheckConstraint("aggregate_paid >= 0", name="ck_term_aggregate_paid"),
-        Index("ix_term_member_start", "member_id", "start_date"),
+        # a member's terms by start, with what decides whether one runs on a day: the coverage
+        # answer's join reads the index alone (0016)
+        Index("ix_term_member_period", "member_id", "start_date", "end_date", "last_day"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
