@@ -156,10 +156,13 @@ def _supplier_coverage_statement(for_one_member: bool, paged: bool) -> Select[An
     return stmt
 
 
-def _count_statement(for_one_member: bool) -> Select[Any]:
+def _count_statement() -> Select[Any]:
+    """The number of members under which ``:domain`` is insured on ``:on``, and the counter
+    it was counted at (``CountCache``)."""
     reg = db.table(Registration)
     return _covering(
-        [_generation(), func.count(distinct(reg.c.member_id)).label("total")], for_one_member
+        [_generation(), func.count(distinct(reg.c.member_id)).label("total")],
+        for_one_member=False,
     )
 
 
@@ -169,7 +172,7 @@ _SUPPLIER_COVERAGE = {
     one: db.DriverSelect(_supplier_coverage_statement(one, paged=False)) for one in (False, True)
 }
 _SUPPLIER_COVERAGE_PAGE = db.DriverSelect(_supplier_coverage_statement(False, paged=True))
-_COVERAGE_COUNT = db.DriverSelect(_count_statement(False))
+_COVERAGE_COUNT = db.DriverSelect(_count_statement())
 MAX_OFFSET = 2_147_483_647
 
 
