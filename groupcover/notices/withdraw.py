@@ -62,6 +62,8 @@ def withdraw(session: Session, coverage_terms_id: int, reason: str, today: date)
     notices = select(Notice.id, Notice.member_id, Notice.status, Notice.sent_on).where(
         Notice.coverage_terms_id == version.id, Notice.kind == "coverage_change"
     )
+    # Member order: the letters are queued (and the rows locked) in the same order every time.
+    notices = notices.order_by(Notice.member_id)
     rows = session.execute(db.for_update(session, notices)).all()
     pending = [r.id for r in rows if r.status == "pending"]
     if pending:
