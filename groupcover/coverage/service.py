@@ -12,7 +12,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Date, Select, bindparam, distinct, func, select
+from sqlalchemy import (
+    Connection,
+    Date,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    distinct,
+    func,
+    select,
+)
 from sqlmodel import Session, col
 
 from groupcover import db
@@ -116,6 +127,25 @@ def _covering(columns: list, for_one_member: bool) -> Select[Any]:
     return stmt.where(reg.c.member_id == bindparam("member_id")) if for_one_member else stmt
 
 
+def _page_size_if_any_term_runs(on: Any) -> Any:
+    """SQL: ``:limit``, or 0 when ``on`` lies before the earliest start or after the latest end
+    of all terms.
+
+    A page is found by walking the domain's registrations in member order and looking for each
+    member's running term; on a day no term runs (before the program's first term, after the
+    last one ends) that walk read every registration of the domain to find nothing:
+    O(registrants), 40–55 ms for a domain 100,000 members registered. Both bounds are one index
+    probe (``ix_term_start``, ``ix_term_end``), and a LIMIT of 0 ends the query before the walk
+    on both databases (a condition in WHERE would be tested on every row). ``end_date`` bounds
+    the coverage period (a cancellation's last day is inside its term)."""
+    every = db.table(Term).alias("every_term")
+    inside = and_(
+        on >= select(func.min(every.c.start_date)).scalar_subquery(),
+        on <= select(func.max(every.c.end_date)).scalar_subquery(),
+    )
+    return case((inside, bindparam("limit", type_=Integer)), else_=0)
+
+
 def _supplier_coverage_statement(for_one_member: bool, paged: bool) -> Select[Any]:
     """The whole answer's rows, each with the member's name and the limits in force (one
     round trip); ``paged``: only the members of ``:limit``/``:offset`` in ``member_id`` order."""
@@ -149,7 +179,7 @@ def _supplier_coverage_statement(for_one_member: bool, paged: bool) -> Select[An
             _covering([reg.c.member_id], for_one_member)
             .distinct()
             .order_by(reg.c.member_id)
-            .limit(bindparam("limit"))
+            .limit(_page_size_if_any_term_runs(on))
             .offset(bindparam("offset"))
         )
         stmt = stmt.where(reg.c.member_id.in_(page.scalar_subquery()))

@@ -36,6 +36,9 @@ class Term(SQLModel, table=True):
         # a member's terms by start, with what decides whether one runs on a day: the coverage
         # answer's join reads the index alone (0016)
         Index("ix_term_member_period", "member_id", "start_date", "end_date", "last_day"),
+        # the earliest start and the latest end of all terms, one probe each (0017)
+        Index("ix_term_start", "start_date"),
+        Index("ix_term_end", "end_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
