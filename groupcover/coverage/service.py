@@ -6,7 +6,6 @@ member's term running that day); the rules in ``groupcover.rules.coverage`` deci
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +26,7 @@ from sqlalchemy import (
 from sqlmodel import Session, col
 
 from groupcover import db
+from groupcover.coverage.counts import CountCache, DomainTimeline
 from groupcover.coverage_terms.models import CoverageTerms
 from groupcover.coverage_terms.service import limit_in_force_sql, limits_on
 from groupcover.members.models import Member
@@ -73,39 +73,6 @@ class SupplierCoverage:
             "aggregate_limit": self.aggregate_limit,
             "aggregate_remaining": self.aggregate_remaining,
         }
-
-
-class CountCache:
-    """The number of entries of big answers (a first page that is full), kept per process.
-
-    A count is used again only while ``coverage_generation`` (read in the same statement as
-    the page: the same snapshot) has the value it had when the count was taken: every committed
-    write of a registration, a term or a member moves it (``db._track_coverage_writes``). So
-    a kept count is exactly what counting again would give, and a domain 10,000 members
-    registered costs one page instead of a page and a 4–6 ms count. ``max_age`` seconds at most,
-    for edits made outside the application; ``size`` counts at most (the oldest go first).
-    """
-
-    def __init__(self, size: int, max_age: float) -> None:
-        self.size, self.max_age = size, max_age
-        self._counts: dict[tuple, tuple[int, float, int]] = {}
-
-    def get(self, key: tuple, generation: int | None) -> int | None:
-        kept = self._counts.get(key) if self.size > 0 else None
-        if kept is None or generation is None:
-            return None
-        kept_generation, at, total = kept
-        if kept_generation != generation or time.monotonic() - at > self.max_age:
-            return None
-        return total
-
-    def put(self, key: tuple, generation: int | None, total: int) -> None:
-        if self.size <= 0 or generation is None:
-            return
-        self._counts.pop(key, None)
-        if len(self._counts) >= self.size:
-            del self._counts[next(iter(self._counts))]
-        self._counts[key] = (generation, time.monotonic(), total)
 
 
 def _generation() -> Any:
@@ -196,6 +163,27 @@ def _count_statement() -> Select[Any]:
     )
 
 
+def _insured_spans_statement() -> Select[Any]:
+    """Every member's insured spans of ``:domain`` (each registration's span intersected with
+    the coverage period of each of the member's terms it meets), by member and first day, and
+    the counter they were read at: what ``DomainTimeline`` counts from."""
+    reg, term = db.table(Registration), db.table(Term)
+    period_end = func.coalesce(term.c.last_day, term.c.end_date)
+    first = case(
+        (reg.c.registered_on > term.c.start_date, reg.c.registered_on), else_=term.c.start_date
+    )
+    deregistered_first = and_(
+        reg.c.deregistered_on.is_not(None), reg.c.deregistered_on < period_end
+    )
+    last = case((deregistered_first, reg.c.deregistered_on), else_=period_end)
+    return (
+        select(reg.c.member_id, first.label("first"), last.label("last"), _generation())
+        .join_from(reg, term, term.c.member_id == reg.c.member_id)
+        .where(reg.c.domain == bindparam("domain"), first <= last)
+        .order_by(reg.c.member_id, first)
+    )
+
+
 # Built once, run on the driver's cursor: the busiest queries of the API skip statement
 # construction, the ORM and SQLAlchemy's execution (db.DriverSelect).
 _SUPPLIER_COVERAGE = {
@@ -203,6 +191,7 @@ _SUPPLIER_COVERAGE = {
 }
 _SUPPLIER_COVERAGE_PAGE = db.DriverSelect(_supplier_coverage_statement(False, paged=True))
 _COVERAGE_COUNT = db.DriverSelect(_count_statement())
+_INSURED_SPANS = db.DriverSelect(_insured_spans_statement())
 MAX_OFFSET = 2_147_483_647
 
 
@@ -241,15 +230,28 @@ def supplier_coverage_page(
         if offset == 0 and len(entries) < page_size:
             return entries, len(entries)
         generation = rows[0].generation if rows else None
-    key = (domain, on)
     if counts is not None:
-        kept = counts.get(key, generation)
+        kept = counts.get(domain, on, generation)
         if kept is not None:
             return entries, kept
+        if counts.wants_timeline(domain, generation):
+            timeline, read_at = domain_timeline(conn, domain)
+            counts.put_timeline(domain, read_at, timeline)
+            return entries, timeline.count(on)
     counted = _COVERAGE_COUNT.rows(conn, params)[0]
     if counts is not None:
-        counts.put(key, counted.generation, counted.total)
+        counts.put(domain, on, counted.generation, counted.total)
     return entries, counted.total
+
+
+def domain_timeline(conn: Connection, domain: str) -> tuple[DomainTimeline, int | None]:
+    """The days ``domain`` is insured, under how many members, and the counter they were
+    read at."""
+    rows = _INSURED_SPANS.rows(conn, {"domain": domain})
+    return (
+        DomainTimeline((r.member_id, r.first, r.last) for r in rows),
+        rows[0].generation if rows else None,
+    )
 
 
 def _entries(conn: Connection, rows, on: date) -> list[SupplierCoverage]:

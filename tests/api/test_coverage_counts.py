@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 
 from groupcover import db
 from groupcover.config import update_settings
-from groupcover.coverage import service
+from groupcover.coverage import counts, service
 from groupcover.suppliers.models import Registration
 from tests import factories as f
 
@@ -130,10 +130,10 @@ def test_bulk_inserted_registrations_are_counted_at_once(app, client, admin, thr
 def test_counting_every_time_when_the_cache_is_off(app, client, admin, three_members):
     assert _total(client, admin) == 3  # kept
     update_settings(app, COVERAGE_COUNT_CACHE_ENTRIES=0)
-    counts = app.extensions["groupcover.coverage_counts"]
-    counts._counts.clear()
+    cache = app.extensions["groupcover.coverage_counts"]
+    cache._counts.clear()
     assert _total(client, admin) == 3
-    assert counts._counts == {}  # nothing kept
+    assert cache._counts == {}  # nothing kept
 
     with app.app_context(), db.engine().begin() as conn:  # behind the app's back: not seen
         conn.connection.cursor().execute(
@@ -144,18 +144,19 @@ def test_counting_every_time_when_the_cache_is_off(app, client, admin, three_mem
 
 def test_a_count_is_kept_no_longer_than_its_age_limit(monkeypatch):
     now = [1000.0]
-    monkeypatch.setattr(service.time, "monotonic", lambda: now[0])
-    cache = service.CountCache(size=2, max_age=300)
-    cache.put(("a",), 7, 42)
-    assert cache.get(("a",), 7) == 42
-    assert cache.get(("a",), 8) is None  # written since
-    assert cache.get(("a",), None) is None  # no generation read: no page row to compare
+    monkeypatch.setattr(counts.time, "monotonic", lambda: now[0])
+    cache = counts.CountCache(size=2, max_age=300)
+    day = date(2026, 8, 1)
+    cache.put("a", day, 7, 42)
+    assert cache.get("a", day, 7) == 42
+    assert cache.get("a", day, 8) is None  # written since
+    assert cache.get("a", day, None) is None  # no generation read: no page row to compare
     now[0] += 300
-    assert cache.get(("a",), 7) == 42  # exactly the limit: still used
+    assert cache.get("a", day, 7) == 42  # exactly the limit: still used
     now[0] += 0.5
-    assert cache.get(("a",), 7) is None
-    cache.put(("b",), 7, 1)
-    cache.put(("c",), 7, 2)
-    cache.put(("d",), 7, 3)  # over the size: the oldest go first
-    assert cache.get(("a",), 7) is None and cache.get(("b",), 7) is None
-    assert cache.get(("d",), 7) == 3
+    assert cache.get("a", day, 7) is None
+    cache.put("b", day, 7, 1)
+    cache.put("c", day, 7, 2)
+    cache.put("d", day, 7, 3)  # over the size: the oldest go first
+    assert cache.get("a", day, 7) is None and cache.get("b", day, 7) is None
+    assert cache.get("d", day, 7) == 3
