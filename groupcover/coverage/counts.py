@@ -10,9 +10,10 @@ exactly what counting again would give; ``max_age`` seconds at most, for edits m
 the application.
 
 - **Counts** per (domain, day): the first day asked of a domain is counted in SQL and kept.
-- **Timelines** per domain: when a second day of the same domain needs a count, the domain's
-  insured days are read once (``DomainTimeline``) and every later day's count is two binary
-  searches. A domain asked on one day only never pays for a timeline.
+- **Timelines** per domain: when a second day of the same domain needs a count, how many
+  insured spans of the domain begin and end on each day is read once (``DomainTimeline``:
+  one query, about two counts' work, a few thousand rows) and every later day's count is two
+  binary searches. A domain asked on one day only never pays for a timeline.
 """
 
 from __future__ import annotations
@@ -24,49 +25,50 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-# The timelines kept hold at most this many spans in all (8 bytes each): 16 MB.
-TIMELINE_MAX_SPANS = 2_000_000
+# The timelines kept hold at most this many days in all (12 bytes each): 12 MB.
+TIMELINE_MAX_DAYS = 1_000_000
 
 
 class DomainTimeline:
     """On which days one domain is insured, under how many members.
 
-    Built from each member's insured spans of the domain: a registration's span intersected
-    with the coverage period of a term of that member (C1, C2), first and last day inclusive.
-    A member's spans that overlap or touch are joined first, so a member counts once on any
-    day; then on a day ``d`` the count is (spans begun by ``d``) − (spans ended before ``d``),
-    two binary searches over the sorted first and last days.
+    Built from how many insured spans of the domain begin and end on each day (a span: a
+    registration's span intersected with the coverage period of a term of that member, C1 and
+    C2, both days inclusive). On a day ``d`` the count is (spans begun by ``d``) − (spans
+    ended before ``d``): two binary searches over the days and running totals. A member counts
+    once on any day as long as its spans of the domain never overlap: its terms never do, and
+    ``domain_timeline`` builds none for a domain with overlapping registrations of one member.
     """
 
-    __slots__ = ("firsts", "lasts")
+    __slots__ = ("begin_days", "begun", "end_days", "ended")
 
-    def __init__(self, member_spans: Iterable[tuple[int, date, date]]) -> None:
-        """``member_spans``: (member id, first day, last day), sorted by member then first day."""
-        firsts, lasts = array("i"), array("i")
-        member: int | None = None
-        first = last = 0
-        for member_id, span_first, span_last in member_spans:
-            begin, end = span_first.toordinal(), span_last.toordinal()
-            if member_id == member and begin <= last + 1:
-                last = max(last, end)  # overlaps or touches the member's span so far: join
-                continue
-            if member is not None:
-                firsts.append(first)
-                lasts.append(last)
-            member, first, last = member_id, begin, end
-        if member is not None:
-            firsts.append(first)
-            lasts.append(last)
-        self.firsts = array("i", sorted(firsts))
-        self.lasts = array("i", sorted(lasts))
+    def __init__(
+        self, begins: Iterable[tuple[date, int]], ends: Iterable[tuple[date, int]]
+    ) -> None:
+        """``begins``/``ends``: (day, how many spans begin/end that day), any order."""
+        self.begin_days, self.begun = _running_totals(begins)
+        self.end_days, self.ended = _running_totals(ends)
 
     def __len__(self) -> int:
-        return len(self.firsts)
+        """The number of days kept (what the memory budget counts)."""
+        return len(self.begin_days) + len(self.end_days)
 
     def count(self, on: date) -> int:
         """The number of members under which the domain is insured on ``on``."""
         day = on.toordinal()
-        return bisect_right(self.firsts, day) - bisect_left(self.lasts, day)
+        begun = bisect_right(self.begin_days, day)
+        ended = bisect_left(self.end_days, day)
+        return (self.begun[begun - 1] if begun else 0) - (self.ended[ended - 1] if ended else 0)
+
+
+def _running_totals(day_counts: Iterable[tuple[date, int]]) -> tuple[array, array]:
+    days, totals = array("i"), array("q")
+    total = 0
+    for day, n in sorted(day_counts):
+        total += n
+        days.append(day.toordinal())
+        totals.append(total)
+    return days, totals
 
 
 class CountCache:
@@ -77,7 +79,7 @@ class CountCache:
         self._counts: dict[tuple[str, date], tuple[int, float, int]] = {}
         self._timelines: dict[str, tuple[int, float, DomainTimeline]] = {}
         self._counted: dict[str, tuple[int, float, bool]] = {}  # a day of it was counted
-        self._spans = 0
+        self._days = 0
 
     def _fresh(self, kept: tuple[int, float, Any] | None, generation: int | None) -> Any:
         if kept is None or generation is None or self.size <= 0:
@@ -113,15 +115,15 @@ class CountCache:
         self._counted[domain] = (generation, time.monotonic(), True)
 
     def put_timeline(self, domain: str, generation: int | None, timeline: DomainTimeline) -> None:
-        if self.size <= 0 or generation is None or len(timeline) > TIMELINE_MAX_SPANS:
+        if self.size <= 0 or generation is None or len(timeline) > TIMELINE_MAX_DAYS:
             return
         self._drop_timeline(domain)
-        while self._timelines and self._spans + len(timeline) > TIMELINE_MAX_SPANS:
+        while self._timelines and self._days + len(timeline) > TIMELINE_MAX_DAYS:
             self._drop_timeline(next(iter(self._timelines)))
         self._timelines[domain] = (generation, time.monotonic(), timeline)
-        self._spans += len(timeline)
+        self._days += len(timeline)
 
     def _drop_timeline(self, domain: str) -> None:
         kept = self._timelines.pop(domain, None)
         if kept is not None:
-            self._spans -= len(kept[2])
+            self._days -= len(kept[2])

@@ -21,7 +21,9 @@ from sqlalchemy import (
     case,
     distinct,
     func,
+    literal_column,
     select,
+    union_all,
 )
 from sqlmodel import Session, col
 
@@ -163,24 +165,50 @@ def _count_statement() -> Select[Any]:
     )
 
 
-def _insured_spans_statement() -> Select[Any]:
-    """Every member's insured spans of ``:domain`` (each registration's span intersected with
-    the coverage period of each of the member's terms it meets), by member and first day, and
-    the counter they were read at: what ``DomainTimeline`` counts from."""
+def _insured_spans() -> Any:
+    """Every insured span of ``:domain``: each registration's span intersected with the
+    coverage period of each term of its member it meets (C1, C2), as a subquery."""
     reg, term = db.table(Registration), db.table(Term)
     period_end = func.coalesce(term.c.last_day, term.c.end_date)
     first = case(
         (reg.c.registered_on > term.c.start_date, reg.c.registered_on), else_=term.c.start_date
     )
-    deregistered_first = and_(
-        reg.c.deregistered_on.is_not(None), reg.c.deregistered_on < period_end
-    )
-    last = case((deregistered_first, reg.c.deregistered_on), else_=period_end)
+    ended_first = and_(reg.c.deregistered_on.is_not(None), reg.c.deregistered_on < period_end)
+    last = case((ended_first, reg.c.deregistered_on), else_=period_end)
     return (
-        select(reg.c.member_id, first.label("first"), last.label("last"), _generation())
+        select(first.label("first"), last.label("last"))
         .join_from(reg, term, term.c.member_id == reg.c.member_id)
         .where(reg.c.domain == bindparam("domain"), first <= last)
-        .order_by(reg.c.member_id, first)
+        .subquery("span")
+    )
+
+
+def _span_days_statement() -> Any:
+    """How many insured spans of ``:domain`` begin (``kind`` 0) and end (1) on each day."""
+    spans = _insured_spans()
+    return union_all(
+        select(
+            literal_column("0").label("kind"), spans.c.first.label("day"), func.count().label("n")
+        ).group_by(spans.c.first),
+        select(literal_column("1"), spans.c.last, func.count()).group_by(spans.c.last),
+    )
+
+
+def _overlapping_registrations_statement() -> Select[Any]:
+    """One pair of registrations of ``:domain`` by one member that share a day, if any."""
+    reg = db.table(Registration)
+    other = reg.alias("other")
+    never = bindparam("never", type_=Date)
+    return (
+        select(reg.c.id)
+        .join(other, and_(other.c.member_id == reg.c.member_id, other.c.id > reg.c.id))
+        .where(
+            reg.c.domain == bindparam("domain"),
+            other.c.domain == bindparam("domain"),
+            reg.c.registered_on <= func.coalesce(other.c.deregistered_on, never),
+            other.c.registered_on <= func.coalesce(reg.c.deregistered_on, never),
+        )
+        .limit(1)
     )
 
 
@@ -191,7 +219,8 @@ _SUPPLIER_COVERAGE = {
 }
 _SUPPLIER_COVERAGE_PAGE = db.DriverSelect(_supplier_coverage_statement(False, paged=True))
 _COVERAGE_COUNT = db.DriverSelect(_count_statement())
-_INSURED_SPANS = db.DriverSelect(_insured_spans_statement())
+_SPAN_DAYS = db.DriverSelect(_span_days_statement())
+_OVERLAPPING_REGISTRATIONS = db.DriverSelect(_overlapping_registrations_statement())
 MAX_OFFSET = 2_147_483_647
 
 
@@ -235,22 +264,29 @@ def supplier_coverage_page(
         if kept is not None:
             return entries, kept
         if counts.wants_timeline(domain, generation):
-            timeline, read_at = domain_timeline(conn, domain)
-            counts.put_timeline(domain, read_at, timeline)
-            return entries, timeline.count(on)
+            timeline = domain_timeline(conn, domain)
+            if timeline is not None:
+                # Labelled with the counter the page was read at: the timeline was read after
+                # it, so it is that state or a newer one, which the next page's counter will
+                # not match; never an older state under a newer label.
+                counts.put_timeline(domain, generation, timeline)
+                return entries, timeline.count(on)
     counted = _COVERAGE_COUNT.rows(conn, params)[0]
     if counts is not None:
         counts.put(domain, on, counted.generation, counted.total)
     return entries, counted.total
 
 
-def domain_timeline(conn: Connection, domain: str) -> tuple[DomainTimeline, int | None]:
-    """The days ``domain`` is insured, under how many members, and the counter they were
-    read at."""
-    rows = _INSURED_SPANS.rows(conn, {"domain": domain})
-    return (
-        DomainTimeline((r.member_id, r.first, r.last) for r in rows),
-        rows[0].generation if rows else None,
+def domain_timeline(conn: Connection, domain: str) -> DomainTimeline | None:
+    """The days ``domain`` is insured, under how many members; None when one member has
+    registrations of it that overlap (possible through the sync: two vendor records with the
+    same domain), where counting spans would count that member twice."""
+    params = {"domain": domain, "never": date.max}
+    if _OVERLAPPING_REGISTRATIONS.rows(conn, params):
+        return None
+    rows = _SPAN_DAYS.rows(conn, params)
+    return DomainTimeline(
+        ((r.day, r.n) for r in rows if r.kind == 0), ((r.day, r.n) for r in rows if r.kind == 1)
     )
 
 
