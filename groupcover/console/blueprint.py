@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import refresh
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from groupcover import clock, db
 from groupcover.errors import DomainError
@@ -103,6 +104,11 @@ def admin_required(view):
 @bp.errorhandler(CSRFError)
 def _csrf_error(exc: CSRFError):
     return render_template("console/error.html", status=400, reason="csrf"), 400
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(exc: RequestEntityTooLarge):
+    return render_template("console/error.html", status=413), 413
 
 
 @bp.errorhandler(DomainError)
