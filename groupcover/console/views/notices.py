@@ -91,7 +91,7 @@ def _notice_page(
             late=notice.late_on(today),
             form=form,
             resend_form=resend_form if admin and _resendable(session, notice) else None,
-            resend_errors=resend_form.form_errors + resend_form.reason.errors,
+            resend_errors=[*resend_form.form_errors, *resend_form.reason.errors],
             history=notices.history(session, notice.id) if admin else [],
         ),
         status,
