@@ -66,6 +66,7 @@ def test_an_excel_cp932_file_is_previewed_then_imported_once(client, admin, sign
     assert preview.status_code == 200
     html = preview.get_data(as_text=True)
     assert "確認：まだ取り込まれていません" in html and "Shift_JIS (CP932)" in html
+    assert "<td>㈱さくら物流</td>" in html  # the first rows, as read
     assert counts(preview) == ("3", "3", "0")
     assert members(client, admin) == []  # the preview wrote nothing
 
@@ -259,6 +260,10 @@ def test_withdraw_a_change_not_yet_in_force(app, client, admin, sign_in, publish
         ("withdrawal", "pending"),
         ("withdrawal", "pending"),
     ]
+
+    cancelled = boss.get("/console/notices?status=cancelled").get_data(as_text=True)
+    assert "通知 1件" in cancelled
+    assert 'name="resend"' not in boss.get("/console/notices?status=sent").data.decode()
 
     again = post("もう一度")
     assert again.status_code == 409 and "この補償内容の変更は撤回されています" in again.data.decode()

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from groupcover import audit, db
 from groupcover.console.blueprint import admin_required, bp
+from groupcover.console.format import day
 from groupcover.console.forms import ActionForm, CoverageChangeForm, UserForm, WithdrawForm
 from groupcover.console.messages import attach, sentence
 from groupcover.console.paging import count, page_of
@@ -175,7 +176,7 @@ def coverage_terms_withdraw(coverage_terms_id: int):
                 _(
                     "The change effective %(day)s is withdrawn: %(cancelled)d notice(s) not "
                     "yet sent were cancelled and %(letters)d withdrawal letter(s) were queued.",
-                    day=done.version.effective_date.isoformat(),
+                    day=day(done.version.effective_date),
                     cancelled=done.notices_cancelled,
                     letters=done.withdrawal_letters,
                 ),

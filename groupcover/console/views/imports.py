@@ -8,6 +8,9 @@ A file with a bad row is shown with every bad row and cannot be confirmed; nothi
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
 from typing import Any
 
 from flask import flash, g, redirect, render_template, url_for
@@ -70,12 +73,19 @@ def _page(
             errors=[(e, row_message(e)) for e in errors or []],
             confirm=confirm,
             upload=upload,
+            sample=sample(upload, result.encoding) if result else [],
             max_bytes=uploads.max_file_bytes(),
             columns=COLUMNS,
             export_kinds=exports.KINDS,
         ),
         status,
     )
+
+
+def sample(upload: uploads.Upload, encoding: str, rows: int = 5) -> list[list[str]]:
+    """The header and the first rows as read in ``encoding``: garbled text shows at once."""
+    text, _used = csvfile.decode(upload.data, csvfile.encoding_name(encoding))
+    return list(itertools.islice(csv.reader(io.StringIO(text, newline="")), rows + 1))
 
 
 def _run(upload: uploads.Upload, *, dry_run: bool) -> imports.ImportResult:

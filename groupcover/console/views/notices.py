@@ -16,6 +16,7 @@ from groupcover.coverage_terms.models import CoverageTerms
 from groupcover.errors import DomainError
 from groupcover.members.models import Member
 from groupcover.notices import service as notices
+from groupcover.notices.models import Notice
 from groupcover.program.service import program_today
 
 _FLAGS = {"yes": True, "no": False}
@@ -29,24 +30,21 @@ def notices_list():
     filters = {
         "status": request.args.get("status")
         if request.args.get("status")
-        in (
-            "pending",
-            "sent",
-            "failed",
-        )
+        in ("pending", "sent", "failed", "cancelled")
         else None,
         "late": _FLAGS.get(request.args.get("late", "")),
         "acknowledged": _FLAGS.get(request.args.get("acknowledged", "")),
     }
     visible = auth.visible_member_id()
     stmt = notices.list_query(today, member_id=visible, **filters)
-    page = page_of(session, stmt.order_by(None).order_by(notices.Notice.id.desc()))
+    page = page_of(session, stmt.order_by(None).order_by(Notice.id.desc()))
     names = _member_names(session, {n.member_id for n in page.items})
     return render_template(
         "console/notices/list.html",
         page=page,
         names=names,
         late={n.id: n.late_on(today) for n in page.items},
+        resendable={n.id for n in page.items if g.user.is_admin and _resendable(session, n)},
         args=request.args,
         form=SearchForm(formdata=None),
         action=ActionForm(formdata=None),
@@ -98,7 +96,7 @@ def _notice_page(
     )
 
 
-def _resendable(session, notice: notices.Notice) -> bool:
+def _resendable(session, notice: Notice) -> bool:
     """What ``notices.service.resend`` accepts: a failed or sent notice, except the letter of
     a change since withdrawn."""
     if notice.status not in ("sent", "failed"):
