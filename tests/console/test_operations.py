@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.console.conftest import csrf_token
-from tests.jobs.test_send_notices import notices, published, run  # noqa: F401
-from tests.smtp_stub import smtp_server  # noqa: F401
+from tests.jobs.test_send_notices import notices, run
 
 DATA = Path(__file__).parent.parent / "data"
 _HIDDEN = re.compile(r'name="(payload|ticket)" type="hidden" value="([^"]*)"')
@@ -239,9 +238,7 @@ def test_withdraw_a_change_not_yet_in_force(app, client, admin, sign_in, publish
 
     def post(reason: str):
         token = csrf_token(boss, page)
-        return boss.post(
-            action, data={f"{prefix}-csrf_token": token, f"{prefix}-reason": reason}
-        )
+        return boss.post(action, data={f"{prefix}-csrf_token": token, f"{prefix}-reason": reason})
 
     empty = post("  ")
     assert empty.status_code == 422 and f'id="{prefix}-reason-error"' in empty.data.decode()
@@ -266,7 +263,9 @@ def test_withdraw_a_change_not_yet_in_force(app, client, admin, sign_in, publish
     assert 'name="resend"' not in boss.get("/console/notices?status=sent").data.decode()
 
     again = post("もう一度")
-    assert again.status_code == 409 and "この補償内容の変更は撤回されています" in again.data.decode()
+    assert (
+        again.status_code == 409 and "この補償内容の変更は撤回されています" in again.data.decode()
+    )
     assert len(notices(client, admin)) == 5
 
 

@@ -29,8 +29,7 @@ def notices_list():
     today = program_today(session)
     filters = {
         "status": request.args.get("status")
-        if request.args.get("status")
-        in ("pending", "sent", "failed", "cancelled")
+        if request.args.get("status") in ("pending", "sent", "failed", "cancelled")
         else None,
         "late": _FLAGS.get(request.args.get("late", "")),
         "acknowledged": _FLAGS.get(request.args.get("acknowledged", "")),
