@@ -324,3 +324,25 @@ def test_member_users_are_refused(client, admin, sign_in, published, method, pat
     assert len(members(client, admin)) == 1
     assert _versions(client, admin)[-1]["withdrawn_at"] is None
     assert [n["resends"] for n in notices(client, admin)] == [0]
+
+
+def test_a_nul_byte_in_a_form_field_is_refused_and_writes_nothing(
+    client, admin, sign_in, published
+):
+    published(1)
+    version = _versions(client, admin)[-1]
+    boss = sign_in("ops@admin.example.jp")
+    prefix = f"withdraw-{version['id']}"
+    token = csrf_token(boss, "/console/coverage-terms")
+    r = boss.post(
+        f"/console/coverage-terms/{version['id']}/withdraw",
+        data={f"{prefix}-csrf_token": token, f"{prefix}-reason": "理由\x00"},
+    )
+    assert r.status_code == 400
+    r = boss.post(
+        "/console/members/new",
+        data={"csrf_token": token, "name": "a\x00b", "contact_email": "a@example.jp"},
+    )
+    assert r.status_code == 400
+    assert _versions(client, admin)[-1]["withdrawn_at"] is None
+    assert len(members(client, admin)) == 1

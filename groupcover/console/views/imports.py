@@ -85,7 +85,10 @@ def _page(
 def sample(upload: uploads.Upload, encoding: str, rows: int = 5) -> list[list[str]]:
     """The header and the first rows as read in ``encoding``: garbled text shows at once."""
     text, _used = csvfile.decode(upload.data, csvfile.encoding_name(encoding))
-    return list(itertools.islice(csv.reader(io.StringIO(text, newline="")), rows + 1))
+    try:
+        return list(itertools.islice(csv.reader(io.StringIO(text, newline="")), rows + 1))
+    except csv.Error:
+        return []
 
 
 def _run(upload: uploads.Upload, *, dry_run: bool) -> imports.ImportResult:
