@@ -73,7 +73,7 @@ def _page(
             errors=[(e, row_message(e)) for e in errors or []],
             confirm=confirm,
             upload=upload,
-            sample=sample(upload, result.encoding) if result else [],
+            sample=sample(upload, result.encoding) if result and upload else [],
             max_bytes=uploads.max_file_bytes(),
             columns=COLUMNS,
             export_kinds=exports.KINDS,
@@ -82,11 +82,14 @@ def _page(
     )
 
 
-def sample(upload: uploads.Upload, encoding: str, rows: int = 5) -> list[list[str]]:
-    """The header and the first rows as read in ``encoding``: garbled text shows at once."""
+def sample(upload: uploads.Upload, encoding: str, rows: int = 5) -> list[tuple[int, list[str]]]:
+    """The header and the first rows as read in ``encoding`` (garbled text shows at once),
+    numbered as Excel numbers them; blank rows are skipped, as the import skips them."""
     text, _used = csvfile.decode(upload.data, csvfile.encoding_name(encoding))
+    records = enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
     try:
-        return list(itertools.islice(csv.reader(io.StringIO(text, newline="")), rows + 1))
+        kept = ((n, r) for n, r in records if n == 1 or "".join(r).strip())
+        return list(itertools.islice(kept, rows + 1))
     except csv.Error:
         return []
 
