@@ -100,6 +100,8 @@ def _check_request() -> None:
         _check_string(value, name)
     limit = _body_limit()
     request.max_content_length = limit
+    if limit > int(current_app.config["MAX_REQUEST_BYTES"]):
+        request.max_form_memory_size = limit  # a console import's form carries the file
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge(f"the request body is larger than {limit} bytes")
 

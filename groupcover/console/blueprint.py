@@ -9,9 +9,10 @@ from typing import Any
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import refresh
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from groupcover import clock, db
-from groupcover.errors import DomainError
+from groupcover.errors import BadRequest, DomainError
 from groupcover.users import service as users
 
 bp = Blueprint("console", __name__)  # assets: the app's own /static (groupcover/static)
@@ -34,8 +35,16 @@ def _before() -> Any:
     refresh()  # the locale is cached per app context, which tests share across requests
     if request.method == "POST":
         csrf.protect()
+        _refuse_nul_bytes()
     _load_user()
     return None
+
+
+def _refuse_nul_bytes() -> None:
+    """A NUL byte in a form field is refused (400) like the API's; PostgreSQL cannot store it."""
+    for name, value in request.form.items(multi=True):
+        if "\x00" in value or "\x00" in name:
+            raise BadRequest(f"{name}: NUL bytes are not allowed", field=name, rule="nul_byte")
 
 
 def _load_user() -> None:
@@ -103,6 +112,11 @@ def admin_required(view):
 @bp.errorhandler(CSRFError)
 def _csrf_error(exc: CSRFError):
     return render_template("console/error.html", status=400, reason="csrf"), 400
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(exc: RequestEntityTooLarge):
+    return render_template("console/error.html", status=413), 413
 
 
 @bp.errorhandler(DomainError)

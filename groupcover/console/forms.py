@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -142,3 +144,44 @@ class UserForm(FlaskForm):
     )
     member_id = SelectField(_l("Member company"), coerce=int, validators=[Optional()])
     submit = SubmitField(_l("Invite"))
+
+
+IMPORT_KINDS = [
+    ("members", _l("Member companies")),
+    ("terms", _l("Subscription terms")),
+    ("suppliers", _l("Registered suppliers")),
+]
+IMPORT_ENCODINGS = [
+    ("", _l("Detect (UTF-8 or Shift_JIS)")),
+    ("utf-8", _l("UTF-8 (Excel: CSV UTF-8)")),
+    ("cp932", _l("Shift_JIS / CP932 (Excel: CSV, comma delimited)")),
+]
+
+
+class ImportForm(FlaskForm):
+    """The upload: its answer is a dry run (the preview), never a write."""
+
+    kind = SelectField(_l("What the file holds"), choices=IMPORT_KINDS, validators=[DataRequired()])
+    encoding = SelectField(_l("Encoding"), choices=IMPORT_ENCODINGS, validators=[Optional()])
+    file = FileField(_l("CSV file"), validators=[FileRequired()])
+    preview = SubmitField(_l("Check the file"))
+
+
+class ConfirmImportForm(FlaskForm):
+    """The confirmation: the previewed file as it was, signed (``console.uploads``)."""
+
+    payload = HiddenField(validators=[DataRequired()])
+    ticket = HiddenField(validators=[DataRequired()])
+    confirm = SubmitField(_l("Import"))
+
+
+class ResendForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=2000)])
+    resend = SubmitField(_l("Resend"))
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for withdrawing"), validators=[DataRequired(), Length(max=2000)]
+    )
+    withdraw = SubmitField(_l("Withdraw this change"))

@@ -55,6 +55,18 @@ def sentence(exc: DomainError) -> str:
             "Too many sign-in requests. Please wait a few minutes and try again."
         ),
         "registration_of_member": lambda: _("This supplier is not registered by the member."),
+        "resend_failed_or_sent": lambda: _(
+            "Only a notice that was sent or that failed can be resent; this one is %(status)s.",
+            status={"pending": _("Pending"), "cancelled": _("Cancelled")}.get(
+                extra.get("current_status", ""), extra.get("current_status", "")
+            ),
+        ),
+        "coverage_terms_withdrawn": lambda: _("This change of the coverage terms was withdrawn."),
+        "coverage_terms_in_force": lambda: _(
+            "This change is in force since %(date)s: only a change not yet in force can be "
+            "withdrawn.",
+            date=extra.get("effective_date", ""),
+        ),
         "integrity": lambda: _("The change conflicts with existing data."),
     }
     make = rules.get(exc.rule)

@@ -150,3 +150,20 @@ class IncidentReportPage(Page):
         self.fill("circumstances", what)
         self.fill("victims", victims)
         self.press("submit")
+
+
+class ImportPage(Page):
+    def check_file(self, what: str, path: str) -> None:
+        self.open("/console/imports")
+        self.choose("kind", what)
+        self.driver.find_element(By.ID, "file").send_keys(path)
+        self.press("preview")
+
+    def count(self, element_id: str) -> str:
+        return self.driver.find_element(By.ID, element_id).text
+
+    def confirm(self) -> None:
+        self.press("confirm", self.driver.find_element(By.ID, "preview"))
+
+    def error_rows(self) -> list[str]:
+        return [r.text for r in self.driver.find_elements(By.CSS_SELECTOR, "tr.import-error")]

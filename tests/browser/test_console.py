@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 from selenium.webdriver.common.by import By
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from tests.browser.conftest import link, user
 from tests.browser.pages import (
     CoveragePage,
     CoverageTermsPage,
+    ImportPage,
     IncidentReportPage,
     MemberPage,
     NoticePage,
@@ -193,3 +195,26 @@ def test_a_form_posted_without_its_csrf_token_is_refused(app, live, browser):
     page.press("submit")
     assert page.heading == "フォームの有効期限が切れています"
     assert _count(app, Member) == 0
+
+
+def test_importing_an_excel_csv_through_its_preview(app, live, browser):
+    data = Path(__file__).parent.parent / "data"
+    page = _sign_in(app, browser, live, "admin@example.jp")
+    imports = ImportPage(browser, live)
+    imports.check_file("加入企業", str(data / "members_bad_rows.csv"))
+    assert "エラー：何も取り込まれていません" in page.text and imports.error_rows()
+    assert browser.find_elements(By.NAME, "confirm") == []
+
+    imports.check_file("加入企業", str(data / "members_cp932_crlf.csv"))
+    assert page.heading == "CSV取込" and "確認：まだ取り込まれていません" in page.text
+    assert (imports.count("rows-read"), imports.count("would-create")) == ("3", "3")
+    assert _count(app, Member) == 0  # the preview wrote nothing
+    imports.confirm()
+    assert "3 件を作成" in page.flash()
+    assert _count(app, Member) == 3
+    assert "㈱さくら物流" in [m["name"] for m in _members(app)]
+
+
+def _members(app) -> list[dict]:
+    with app.app_context(), db.transaction() as session:
+        return [{"name": m.name} for m in session.execute(select(Member)).scalars()]

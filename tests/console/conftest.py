@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from groupcover import db
 from groupcover.users import service as users
+from tests.jobs.test_send_notices import published  # noqa: F401  (a change with its notices)
 from tests.smtp_stub import smtp_server  # noqa: F401
 
 _CSRF = re.compile(

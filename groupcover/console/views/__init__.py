@@ -3,6 +3,7 @@
 from groupcover.console.views import (  # noqa: F401
     admin,
     coverage,
+    imports,
     incidents,
     members,
     notices,

@@ -1,5 +1,6 @@
-"""Administrators' pages: the dashboard, coverage-terms changes (form → preview → publish),
-sync runs and "run now", the audit trail, and users (invite, deactivate)."""
+"""Administrators' pages: the dashboard, coverage-terms changes (form → preview → publish;
+withdraw one not yet in force), sync runs and "run now", the audit trail, and users (invite,
+deactivate)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from sqlalchemy import func, select
 
 from groupcover import audit, db
 from groupcover.console.blueprint import admin_required, bp
-from groupcover.console.forms import ActionForm, CoverageChangeForm, UserForm
+from groupcover.console.format import day
+from groupcover.console.forms import ActionForm, CoverageChangeForm, UserForm, WithdrawForm
 from groupcover.console.messages import attach, sentence
 from groupcover.console.paging import count, page_of
 from groupcover.coverage_terms import flows as publication
@@ -18,6 +20,7 @@ from groupcover.errors import DomainError
 from groupcover.incidents import service as incidents
 from groupcover.members.models import Member
 from groupcover.notices import service as notices
+from groupcover.notices import withdraw as withdrawal
 from groupcover.program.service import program_today
 from groupcover.sync import service as sync
 from groupcover.terms import service as terms
@@ -112,7 +115,32 @@ def coverage_terms():
             status = exc.status
     elif form.is_submitted():
         status = 422
+    return _coverage_terms_page(form, preview, status)
+
+
+def _coverage_terms_page(
+    form: CoverageChangeForm,
+    preview=None,
+    status: int = 200,
+    failed: tuple[int, WithdrawForm] | None = None,
+):
+    """The page; each version not yet in force carries its withdraw form (``failed``: the one
+    just refused, with its message)."""
+    session = db.session()
+    today = program_today(session)
     published = list(session.execute(versions.versions_query()).scalars())
+    withdraw_forms = {
+        v.id: WithdrawForm(formdata=None, prefix=f"withdraw-{v.id}")
+        for v in published
+        if v.effective_date > today and v.withdrawn_at is None
+    }
+    alert = None
+    if failed is not None:
+        version_id, refused = failed
+        if version_id in withdraw_forms:
+            withdraw_forms[version_id] = refused
+        else:
+            alert = refused
     return (
         render_template(
             "console/coverage_terms.html",
@@ -120,8 +148,43 @@ def coverage_terms():
             preview=preview,
             today=today,
             versions=published,
+            withdraw_forms=withdraw_forms,
+            withdraw_alert=alert,
         ),
         status,
+    )
+
+
+@bp.route("/console/coverage-terms/<int:coverage_terms_id>/withdraw", methods=["POST"])
+@admin_required
+def coverage_terms_withdraw(coverage_terms_id: int):
+    """Withdraw a change not yet in force (the service of ``POST /api/v1/coverage-terms/{id}/
+    withdraw``): its pending notices are cancelled, members already told get a letter."""
+    session = db.session()
+    form = WithdrawForm(prefix=f"withdraw-{coverage_terms_id}")
+    status = 422
+    if form.validate_on_submit():
+        try:
+            done = withdrawal.withdraw(
+                session, coverage_terms_id, form.reason.data, program_today(session)
+            )
+        except DomainError as exc:
+            attach(form, exc)
+            status = exc.status
+        else:
+            flash(
+                _(
+                    "The change effective %(day)s is withdrawn: %(cancelled)d notice(s) not "
+                    "yet sent were cancelled and %(letters)d withdrawal letter(s) were queued.",
+                    day=day(done.version.effective_date),
+                    cancelled=done.notices_cancelled,
+                    letters=done.withdrawal_letters,
+                ),
+                "success",
+            )
+            return redirect(url_for("console.coverage_terms"), 303)
+    return _coverage_terms_page(
+        CoverageChangeForm(formdata=None), status=status, failed=(coverage_terms_id, form)
     )
 
 
