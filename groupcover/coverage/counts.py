@@ -78,7 +78,8 @@ class CountCache:
         self.size, self.max_age = size, max_age
         self._counts: dict[tuple[str, date], tuple[int, float, int]] = {}
         self._timelines: dict[str, tuple[int, float, DomainTimeline]] = {}
-        self._counted: dict[str, tuple[int, float, bool]] = {}  # a day of it was counted
+        # a day of the domain was counted (True), or no timeline can count it (False)
+        self._counted: dict[str, tuple[int, float, bool]] = {}
         self._days = 0
 
     def _fresh(self, kept: tuple[int, float, Any] | None, generation: int | None) -> Any:
@@ -109,10 +110,19 @@ class CountCache:
         if len(self._counts) >= self.size:
             del self._counts[next(iter(self._counts))]
         self._counts[key] = (generation, time.monotonic(), total)
-        self._counted.pop(domain, None)
+        wanted = self._counted.pop(domain, None)
+        if wanted is not None and wanted[0] == generation and not wanted[2]:
+            self._counted[domain] = wanted  # refused at this generation: stays refused
+            return
         if len(self._counted) >= self.size:
             del self._counted[next(iter(self._counted))]
         self._counted[domain] = (generation, time.monotonic(), True)
+
+    def refuse_timeline(self, domain: str, generation: int | None) -> None:
+        """No timeline can count ``domain`` at ``generation``: count each day in SQL."""
+        if self.size > 0 and generation is not None:
+            self._counted.pop(domain, None)
+            self._counted[domain] = (generation, time.monotonic(), False)
 
     def put_timeline(self, domain: str, generation: int | None, timeline: DomainTimeline) -> None:
         if self.size <= 0 or generation is None or len(timeline) > TIMELINE_MAX_DAYS:

@@ -271,6 +271,7 @@ def supplier_coverage_page(
                 # not match; never an older state under a newer label.
                 counts.put_timeline(domain, generation, timeline)
                 return entries, timeline.count(on)
+            counts.refuse_timeline(domain, generation)
     counted = _COVERAGE_COUNT.rows(conn, params)[0]
     if counts is not None:
         counts.put(domain, on, counted.generation, counted.total)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from groupcover import db
 from groupcover.config import update_settings
-from groupcover.coverage import counts
+from groupcover.coverage import counts, service
 from groupcover.coverage.counts import CountCache, DomainTimeline
 from groupcover.suppliers.models import Registration
 from tests import factories as f
@@ -180,7 +180,18 @@ def test_a_write_is_seen_by_the_next_answer(app, client, admin, program):
     assert after["2026-02-28"] == before["2026-02-28"] - 1
 
 
-def test_no_timeline_for_a_member_registered_twice_at_once(app, client, admin, program):
+class _Spy:
+    def __init__(self, real, calls: list) -> None:
+        self.real, self.calls = real, calls
+
+    def rows(self, conn, params):
+        self.calls.append(params)
+        return self.real.rows(conn, params)
+
+
+def test_no_timeline_for_a_member_registered_twice_at_once(
+    app, client, admin, program, monkeypatch
+):
     """The sync may store two vendor records of one domain for one member: their spans
     overlap, and the member must still count once a day."""
     renewed = program[0]
@@ -201,4 +212,12 @@ def test_no_timeline_for_a_member_registered_twice_at_once(app, client, admin, p
     update_settings(app, COVERAGE_COUNT_CACHE_ENTRIES=10_000)
     assert _totals(client, admin) == counted
     assert not _timeline_kept(app)
+    asked = []
+    real = service._OVERLAPPING_REGISTRATIONS
+    monkeypatch.setattr(service, "_OVERLAPPING_REGISTRATIONS", _Spy(real, asked))
+    assert _totals(client, admin) == counted  # all kept by now: nothing asked
+    for day in ("2024-04-02", "2024-04-03", "2024-04-04"):  # new days: counted, once asked
+        r = client.get(f"/api/v1/coverage?domain={DOMAIN}&on={day}&page_size=1", headers=admin)
+        assert r.get_json()["total"] == 3
+    assert asked == []  # refused at this generation: never asked again
     assert counted["2024-07-07"] == 5  # renewed once, though registered twice that day
