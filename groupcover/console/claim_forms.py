@@ -58,8 +58,7 @@ EXTENSION_LABELS = {
 }
 
 EXCLUSION_CHOICES = [("", "—")] + [
-    (number, f"{CIRCLED[int(number) - 1]} {name}")
-    for number, name in cost_rules.EXCLUSIONS.items()
+    (number, f"{CIRCLED[int(number) - 1]} {name}") for number, name in cost_rules.EXCLUSIONS.items()
 ]
 DUTY_CHOICES = [
     (number, f"{CIRCLED[int(number) - 1]} {name}") for number, name in cost_rules.DUTIES.items()
@@ -154,7 +153,6 @@ class DocumentsForm(_ClaimForm):
 
     default_prefix = "documents-"
 
-
     doc1_requested = BooleanField(_l("Requested"))
     doc1_received_on = DateField(_l("Received on"), validators=[Optional()])
     doc2_requested = BooleanField(_l("Requested"))
@@ -195,7 +193,9 @@ class PaymentForm(_ClaimForm):
 class ReversalForm(_ClaimForm):
     """One per payment (``prefix=f"reverse{id}-"``)."""
 
-    reason = StringField(_l("Reason for the reversal"), validators=[DataRequired(), Length(max=1000)])
+    reason = StringField(
+        _l("Reason for the reversal"), validators=[DataRequired(), Length(max=1000)]
+    )
     reverse = SubmitField(_l("Reverse"))
 
 

@@ -84,7 +84,9 @@ def _admin_forms(
         line["id"]: cf.ApprovalForm(
             formdata=None,
             prefix=f"line{line['id']}-",
-            approved_yen=line["amount_yen"] if line["approved_yen"] is None else line["approved_yen"],
+            approved_yen=line["amount_yen"]
+            if line["approved_yen"] is None
+            else line["approved_yen"],
         )
         for line in lines
     }
@@ -126,7 +128,10 @@ def claim_page(incident_id: int, status: int = 200, **given: Any):
     claim = incidents.claim_view(session, incident, internal)
     for event in claim["timeline"]:  # the letter's date, stored as text in the event
         if isinstance(event["detail"].get("pay_by"), str):
-            event["detail"] = {**event["detail"], "pay_by": date.fromisoformat(event["detail"]["pay_by"])}
+            event["detail"] = {
+                **event["detail"],
+                "pay_by": date.fromisoformat(event["detail"]["pay_by"]),
+            }
     left = limits_left(session, incident)
     today = program_today(session)
     context: dict[str, Any] = {
@@ -163,7 +168,11 @@ def incident(incident_id: int):
 Run = Callable[[Session, Incident, date], object]
 
 
-def _submit(incident: Incident, form: FlaskForm, run: Run, done: str, **slot: Any):
+Slot = str | tuple[str, int]
+"""Where the posted form goes on the page again: its name, or a row form's (name, row id)."""
+
+
+def _submit(incident: Incident, form: FlaskForm, run: Run, done: str, slot: Slot):
     """Validate, run the service inside the request's transaction, then 303 back to the page
     with a flash; a refusal rolls back and shows the page again with the message at the
     field and the error's status (422 for a form that does not validate)."""
@@ -184,10 +193,11 @@ def _submit(incident: Incident, form: FlaskForm, run: Run, done: str, **slot: An
     return redirect(url_for("console.incident", incident_id=incident_id), 303)
 
 
-def _given(form: FlaskForm, slot: dict[str, Any]) -> dict[str, Any]:
-    """``slot`` names where the posted form goes: ``key=…`` or ``approvals={id: …}``."""
-    (key, value), *_rest = slot.items()
-    return {key: {value: form}} if key in ("approvals", "reversals") else {key: form}
+def _given(form: FlaskForm, slot: Slot) -> dict[str, Any]:
+    if isinstance(slot, tuple):
+        name, row = slot
+        return {name: {row: form}}
+    return {slot: form}
 
 
 def _incident(incident_id: int) -> Incident:
@@ -214,7 +224,7 @@ def claim_cost(incident_id: int):
         }
         return incidents.add_cost(session, item, values, today)
 
-    return _submit(incident, form, run, _("Cost added."), key="cost_form")
+    return _submit(incident, form, run, _("Cost added."), "cost_form")
 
 
 @bp.route("/console/incidents/<int:incident_id>/costs/<int:cost_id>/approve", methods=["POST"])
@@ -227,7 +237,7 @@ def claim_approve(incident_id: int, cost_id: int):
         form,
         lambda s, i, today: incidents.set_approved(s, i, cost_id, form.approved_yen.data, today),
         _("Approved amount saved."),
-        approvals=cost_id,
+        ("approvals", cost_id),
     )
 
 
@@ -247,7 +257,7 @@ def claim_decide(incident_id: int):
             today,
         ),
         _("Decision recorded."),
-        key="decision_form",
+        "decision_form",
     )
 
 
@@ -262,7 +272,7 @@ def claim_deduct(incident_id: int):
             s, i, form.amount_yen.data, form.duty.data, form.reason.data.strip(), today
         ),
         _("Deduction recorded."),
-        key="deduction_form",
+        "deduction_form",
     )
 
 
@@ -283,7 +293,7 @@ def claim_documents(incident_id: int):
         return incidents.update_documents(session, item, changes, today)
 
     return _submit(
-        _incident(incident_id), form, run, _("Documents checklist saved."), key="documents_form"
+        _incident(incident_id), form, run, _("Documents checklist saved."), "documents_form"
     )
 
 
@@ -304,7 +314,7 @@ def claim_complete(incident_id: int):
             (form.extension_detail.data or "").strip() or None,
         ),
         _("Claim completion recorded."),
-        key="complete_form",
+        "complete_form",
     )
 
 
@@ -319,7 +329,7 @@ def claim_pay(incident_id: int):
             s, incident_id, form.amount_yen.data, form.paid_on.data, today
         ),
         _("Payment recorded."),
-        key="payment_form",
+        "payment_form",
     )
 
 
@@ -336,7 +346,7 @@ def claim_reverse(incident_id: int, payment_id: int):
             s, i, payment_id, form.reason.data.strip(), today
         ),
         _("Payment reversed."),
-        reversals=payment_id,
+        ("reversals", payment_id),
     )
 
 
@@ -347,9 +357,7 @@ def claim_confirm_attack(incident_id: int):
     return _submit(
         _incident(incident_id),
         form,
-        lambda s, i, today: incidents.confirm_attack(
-            s, i, cost_rules.Cause.ATTACK.value, today
-        ),
+        lambda s, i, today: incidents.confirm_attack(s, i, cost_rules.Cause.ATTACK.value, today),
         _("Attack confirmed on this incident."),
-        key="confirm_form",
+        "confirm_form",
     )
