@@ -148,6 +148,8 @@ def test_an_administrator_runs_a_claim_end_to_end(client, admin, sign_in, claim)
     assert len(actors) == 1 and actors.pop().startswith("user:boss#")  # who did it
     page = boss.get(claim["page"]).get_data(as_text=True)
     assert "支払の取消" in page and "二重計上" in page
+    english = boss.get(claim["page"] + "?lang=en").get_data(as_text=True)
+    assert "Payment reversed" in english and "Left on the per-incident limit" in english
 
 
 def test_a_payment_over_what_remains_is_refused_and_nothing_is_written(
