@@ -457,7 +457,14 @@ def test_a_member_reads_its_claim_without_forms_or_internal_notes(
     r = mine.get(claim["page"])
     assert r.status_code == 200
     page = r.get_data(as_text=True)
-    for shown in ("500,000円", "1,000円", "499,000円", "2026年7月4日", "事故対応関連費用"):
+    for shown in (
+        "500,000円",
+        "1,000円",
+        "499,000円",
+        "2026年7月4日",
+        "事故対応関連費用",
+        "電子データの漏えいまたはそのおそれ",
+    ):
         assert shown in page, shown
     assert "支払" in page and "経過" in page
     assert "社内限り" not in page

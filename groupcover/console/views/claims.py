@@ -17,6 +17,7 @@ from sqlmodel import Session
 from groupcover import auth, db
 from groupcover.console import claim_forms as cf
 from groupcover.console.blueprint import admin_required, bp, login_required
+from groupcover.console.forms import CAUSE_CHOICES
 from groupcover.console.messages import attach
 from groupcover.coverage_terms.service import limits_on
 from groupcover.errors import DomainError, NotFound
@@ -148,6 +149,7 @@ def claim_page(incident_id: int, status: int = 200, **given: Any):
             "duties": dict(cf.DUTY_CHOICES),
             "extensions": {r.value: label for r, label in cf.EXTENSION_LABELS.items()},
         },
+        "causes": dict(CAUSE_CHOICES),
         "document_fields": cf.DOCUMENT_FIELDS,
         "suspected": incident.cause == cost_rules.Cause.SUSPECTED_ATTACK.value,
     }
