@@ -127,7 +127,7 @@ def claim_page(incident_id: int, status: int = 200, **given: Any):
     incident = incidents.get_incident(session, incident_id, auth.visible_member_id())
     internal = g.user.is_admin
     claim = incidents.claim_view(session, incident, internal)
-    for event in claim["timeline"]:  # the letter's date, stored as text in the event
+    for event in claim["timeline"]:  # pay_by is kept as ISO text in the event's detail
         if isinstance(event["detail"].get("pay_by"), str):
             event["detail"] = {
                 **event["detail"],
@@ -143,7 +143,7 @@ def claim_page(incident_id: int, status: int = 200, **given: Any):
         "victims": incidents.victims(incident),
         "documents": incidents.documents_status(incident),
         "labels": {
-            "groups": {g.value: label for g, label in cf.GROUP_LABELS.items()},
+            "groups": {grp.value: label for grp, label in cf.GROUP_LABELS.items()},
             "categories": {c.value: label for c, label in cf.CATEGORY_LABELS.items()},
             "exclusions": dict(cf.EXCLUSION_CHOICES),
             "duties": dict(cf.DUTY_CHOICES),
@@ -168,8 +168,6 @@ def incident(incident_id: int):
 
 
 Run = Callable[[Session, Incident, date], object]
-
-
 Slot = str | tuple[str, int]
 """Where the posted form goes on the page again: its name, or a row form's (name, row id)."""
 
