@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
+from groupcover.console.claim_messages import claim_sentences
 from groupcover.errors import DomainError
 
 
@@ -69,6 +70,7 @@ def sentence(exc: DomainError) -> str:
         ),
         "integrity": lambda: _("The change conflicts with existing data."),
     }
+    rules.update(claim_sentences(extra))
     make = rules.get(exc.rule)
     if make is not None:
         return make()

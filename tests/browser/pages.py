@@ -167,3 +167,24 @@ class ImportPage(Page):
 
     def error_rows(self) -> list[str]:
         return [r.text for r in self.driver.find_elements(By.CSS_SELECTOR, "tr.import-error")]
+
+class ClaimPage(Page):
+    """The claim on an incident's page, as an administrator works it."""
+
+    def decide(self, decision: str, exclusion: str | None = None) -> None:
+        self.choose("decision-decision", decision)
+        if exclusion:
+            self.choose("decision-exclusion", exclusion)
+        self.press("decision-decide", self.section("decision-h"))
+
+    def pay(self, amount: int, paid_on: str) -> None:
+        payments = self.section("payments-h")
+        self.fill("payment-amount_yen", str(amount), payments)
+        self.fill("payment-paid_on", paid_on, payments)
+        self.press("payment-pay", payments)
+
+    def summary(self, item: str) -> str:
+        return self.driver.find_element(By.ID, item).text
+
+    def payment_rows(self) -> list[str]:
+        return [r.text for r in self.driver.find_elements(By.CSS_SELECTOR, "tr.payment-row")]

@@ -15,6 +15,7 @@ from groupcover.notices.models import Notice
 from tests import factories as f
 from tests.browser.conftest import link, user
 from tests.browser.pages import (
+    ClaimPage,
     CoveragePage,
     CoverageTermsPage,
     ImportPage,
@@ -163,6 +164,63 @@ def test_a_member_reports_an_incident(app, client, admin, live, browser):
     with app.app_context(), db.transaction() as session:
         incident = session.execute(select(Incident)).scalar_one()
         assert incident.member_id == m["id"] and "山田" not in incident.victims_encrypted
+
+
+def test_an_administrator_accepts_a_claim_and_pays_it(app, client, admin, live, browser):
+    today = clock.today("Asia/Tokyo")
+    m = f.insured_member(
+        client,
+        admin,
+        (today - timedelta(days=30)).isoformat(),
+        (today + timedelta(days=700)).isoformat(),
+    )
+    yesterday = (today - timedelta(days=1)).isoformat()
+    incident = client.post(
+        "/api/v1/incidents",
+        json={
+            "member_id": m["id"],
+            "occurred_on": yesterday,
+            "discovered_on": yesterday,
+            "place": "東京本社",
+            "circumstances": "顧客情報の漏えい",
+            "cause": "leak",
+            "victims": [],
+        },
+        headers=admin,
+    ).get_json()
+    base = f"/api/v1/incidents/{incident['id']}"
+    r = client.post(
+        base + "/costs",
+        json={
+            "category": "incident_response",
+            "item": "サ",
+            "amount_yen": 1_200_000,
+            "incurred_on": yesterday,
+            "description": "コールセンターの設置",
+        },
+        headers=admin,
+    )
+    assert r.status_code == 201, r.get_json()
+    page = _sign_in(app, browser, live, "admin@example.jp")
+    claim = ClaimPage(browser, live)
+    claim.open(f"/console/incidents/{incident['id']}")
+    assert claim.summary("decision") == "未"
+
+    claim.decide("支払対象とする")
+    assert "決定を記録しました。" in page.flash()
+    assert claim.summary("approved") == "1,200,000円"
+    assert claim.summary("claim-status") == "支払対象"
+
+    claim.pay(1_300_000, today.isoformat())  # more than approved: refused at the field
+    assert any("認定額から差引額を除いた額を超えます" in e for e in claim.errors())
+    assert claim.payment_rows() == []
+    claim.pay(1_200_000, today.isoformat())
+    assert "支払を記録しました。" in page.flash()
+    assert claim.summary("paid") == "1,200,000円"
+    assert claim.summary("claim-status") == "支払済"
+    assert claim.summary("per-incident-remaining").startswith("1,800,000円")
+    assert len(claim.payment_rows()) == 1
+    assert client.get(base, headers=admin).get_json()["paid_yen"] == 1_200_000
 
 
 def test_a_member_cannot_see_another_members_pages(app, client, admin, live, browser):

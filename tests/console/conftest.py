@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 
 import pytest
+from flask import g
 from flask.testing import FlaskClient
 
 from groupcover import db
@@ -19,6 +20,9 @@ _CSRF = re.compile(
 
 
 def csrf_token(client: FlaskClient, path: str) -> str:
+    # The test's app context outlives its requests, and Flask-WTF keeps the token it made in
+    # ``g``: forget it, or a second client's page would carry the first client's token.
+    g.pop("csrf_token", None)
     page = client.get(path)
     assert page.status_code == 200, page.status_code
     match = _CSRF.search(page.get_data(as_text=True))

@@ -2,6 +2,7 @@
 
 from groupcover.console.views import (  # noqa: F401
     admin,
+    claims,
     coverage,
     imports,
     incidents,

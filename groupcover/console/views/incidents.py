@@ -1,5 +1,5 @@
-"""Incidents: a member reports one (seed 004 §5 ① fields, victims) and follows its state;
-administrators see every incident with its costs, documents and payments."""
+"""Incidents: the list, and a member (or an administrator) reports one (seed 004 §5 ①
+fields, victims). Each incident's page, with its claim, is in ``claims``."""
 
 from __future__ import annotations
 
@@ -91,19 +91,3 @@ def incident_new():
     elif form.is_submitted():
         status = 422
     return render_template("console/incidents/new.html", form=form), status
-
-
-@bp.route("/console/incidents/<int:incident_id>")
-@login_required
-def incident(incident_id: int):
-    session = db.session()
-    item = incidents.get_incident(session, incident_id, auth.visible_member_id())
-    return render_template(
-        "console/incidents/page.html",
-        incident=item,
-        member=session.get(Member, item.member_id),
-        victims=incidents.victims(item),
-        documents=incidents.documents_status(item),
-        costs=list(session.execute(incidents.costs_query(item)).scalars()),
-        payments=list(session.execute(incidents.payments_query(item)).scalars()),
-    )
