@@ -168,6 +168,7 @@ class ImportPage(Page):
     def error_rows(self) -> list[str]:
         return [r.text for r in self.driver.find_elements(By.CSS_SELECTOR, "tr.import-error")]
 
+
 class ClaimPage(Page):
     """The claim on an incident's page, as an administrator works it."""
 
