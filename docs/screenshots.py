@@ -73,6 +73,7 @@ def _demo_data(app) -> None:
             today,
         )
         incidents.complete_claim(s, incident, occurred + timedelta(days=10), today)
+        incidents.decide(s, incident, "accepted", None, None, today)  # paid only once accepted
         incidents.record_payment(s, incident.id, 1_500_000, occurred + timedelta(days=20), today)
         incidents.record_payment(s, incident.id, 900_000, occurred + timedelta(days=35), today)
         incidents.report_incident(
@@ -136,6 +137,7 @@ def main() -> None:
     try:
         driver.get(base + _link(app, "admin@demo.example.jp"))
         _shoot(driver, base + "/console", OUT / "console-dashboard.png", 1280)
+        _shoot(driver, base + "/console/incidents/1", OUT / "console-claim.png", 1280)
         driver.delete_all_cookies()
         driver.get(base + _link(app, "risk@sakura.example.jp"))
         member_url = driver.current_url

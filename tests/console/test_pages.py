@@ -73,6 +73,23 @@ def test_member_pages_show_its_own_and_hide_anothers(sign_in, world):
     assert admin.get(f"/console/incidents/{incident['id']}").status_code == 200
 
 
+def test_showing_victims_on_the_incident_page_is_audited_like_the_api(
+    sign_in, world, client, admin
+):
+    _mine, _theirs, incident = world
+
+    def reads() -> list[dict]:
+        trail = client.get("/api/v1/audit?page_size=500", headers=admin).get_json()
+        return [e for e in trail if e["action"] == "incident.victims.read"]
+
+    before = len(reads())
+    page = sign_in("boss@example.jp").get(f"/console/incidents/{incident['id']}")
+    assert page.status_code == 200 and "Taro" in page.get_data(as_text=True)
+    after = reads()
+    assert len(after) == before + 1
+    assert after[-1]["entity_id"] == incident["id"] and "Taro" not in str(after[-1])
+
+
 def test_a_member_cannot_post_admin_forms(app, sign_in, world, client, admin):
     mine, _theirs, _incident = world
     member = sign_in("risk@example.jp", "member", mine["id"])

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlmodel import Session
 
-from groupcover import auth, db
+from groupcover import audit, auth, db
 from groupcover.console import claim_forms as cf
 from groupcover.console.blueprint import admin_required, bp, login_required
 from groupcover.console.forms import CAUSE_CHOICES
@@ -135,12 +135,15 @@ def claim_page(incident_id: int, status: int = 200, **given: Any):
             }
     left = limits_left(session, incident)
     today = program_today(session)
+    victims = incidents.victims(incident)
+    if victims:  # personal data shown: audited like the API's read (who, when; not the data)
+        audit.record_read(session, "incident.victims.read", "incident", incident.id)
     context: dict[str, Any] = {
         "incident": incident,
         "claim": claim,
         "left": left,
         "member": session.get(Member, incident.member_id),
-        "victims": incidents.victims(incident),
+        "victims": victims,
         "documents": incidents.documents_status(incident),
         "labels": {
             "groups": {grp.value: label for grp, label in cf.GROUP_LABELS.items()},
