@@ -26,7 +26,13 @@ from sqlmodel import Session, col
 
 from groupcover import audit, clock, db
 from groupcover.errors import Conflict, DomainError, RuleViolation
-from groupcover.imports.csvfile import CsvFileError, Row, decode, read_rows
+from groupcover.imports.csvfile import (
+    CsvFileError,
+    Row,
+    decode,
+    formula_unguarded,
+    read_rows,
+)
 from groupcover.members import service as members_service
 from groupcover.members.models import Member
 from groupcover.members.schemas import MemberSchema
@@ -201,7 +207,7 @@ class _Importer:
         if row.extra:
             self._error(row, None, "extra_cells", "the row has more cells than the header")
             return
-        raw = {c: (row.cells.get(c) or "").strip() for c in self.columns}
+        raw = {c: formula_unguarded((row.cells.get(c) or "").strip()) for c in self.columns}
         for c in self.dates:
             seen = self._dates_seen
             raw[c] = seen[raw[c]] if raw[c] in seen else seen.setdefault(raw[c], date_cell(raw[c]))
