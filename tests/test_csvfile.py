@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from groupcover.imports.csvfile import CsvFileError, decode, encoding_name, formula_safe
+from groupcover.imports.csvfile import (
+    CsvFileError,
+    decode,
+    encoding_name,
+    formula_safe,
+    formula_unguarded,
+)
 from groupcover.imports.service import date_cell, id_ranges
 from groupcover.rules.corporate_number import normalize_corporate_number
 
@@ -74,6 +80,12 @@ def test_id_ranges():
 )
 def test_formula_safe(value, safe):
     assert formula_safe(value) == safe
+    assert formula_unguarded(formula_safe(value)) == value
+
+
+@pytest.mark.parametrize("typed", ["'quoted'", "'", "O'Reilly", "'株式会社"])
+def test_an_apostrophe_not_guarding_a_formula_stays(typed):
+    assert formula_unguarded(typed) == typed
 
 
 @pytest.mark.parametrize(

@@ -102,6 +102,14 @@ def _view(kind: str) -> type[MethodView]:
         f"Columns: {COLUMNS[kind]} (header row first). Any bad row: 422 listing every bad "
         "row, nothing written. A dry run answers the same and writes nothing; rows already "
         "stored as they are count as `unchanged`."
+        + (
+            " A row whose corporate number (else, without one, whose vendor_account_id) names "
+            "a stored member updates that member's changed fields (`updated`); an empty key "
+            "cell keeps the stored key. Keys naming two different members, or two rows for "
+            "one company with different values, are 422 row errors."
+            if kind == "members"
+            else ""
+        )
     )
     ImportView.__name__ = f"Import{kind.title()}View"
     return ImportView

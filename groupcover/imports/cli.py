@@ -44,8 +44,8 @@ def import_command(kind: str, file, dry_run: bool, encoding: str | None) -> None
             click.echo(f"row {e.row}: {e.column or '-'}: {e.rule}: {e.message}", err=True)
         click.echo(f"{kind}: {len(exc.errors)} error(s); nothing was imported", err=True)
         raise SystemExit(1) from exc
-    would = "would be created" if dry_run else "created"
+    would = "would be " if dry_run else ""
     click.echo(
-        f"{kind}: {result.rows} row(s) read ({result.encoding}), {result.created} {would}, "
-        f"{result.unchanged} unchanged"
+        f"{kind}: {result.rows} row(s) read ({result.encoding}), {result.created} {would}created, "
+        f"{result.unchanged} unchanged, {result.updated} {would}updated"
     )

@@ -133,3 +133,10 @@ def formula_safe(value: str) -> str:
     if value and value[0] in "=+-@\t\r":
         return "'" + value
     return value
+
+
+def formula_unguarded(value: str) -> str:
+    """``formula_safe`` undone: an exported cell read back is the value that was stored."""
+    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
+        return value[1:]
+    return value

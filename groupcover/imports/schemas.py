@@ -29,6 +29,13 @@ class ImportResultSchema(Schema):
     kind = fields.String(validate=validate.OneOf(KINDS))
     rows = fields.Integer(metadata={"description": "data rows read (blank rows skipped)"})
     created = fields.Integer(metadata={"description": "rows written (or that would be)"})
+    updated = fields.Integer(
+        metadata={
+            "description": "members: rows naming a stored member company (by corporate number, "
+            "else vendor_account_id) whose changed values were written (or would be), one "
+            "`member.update` audit entry each; always 0 for terms and suppliers"
+        }
+    )
     unchanged = fields.Integer(metadata={"description": "rows already stored as they are"})
     dry_run = fields.Boolean()
     encoding = fields.String(metadata={"description": "the encoding the file was read in"})

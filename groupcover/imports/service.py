@@ -3,7 +3,9 @@ every bad row reported, and nothing written unless the whole file is good.
 
 A file is one transaction. Rows are validated in Python against lookups loaded in a few
 queries (never a query per row), then written with bulk INSERTs. A row equal to what is
-already stored is ``unchanged``, so importing the same file twice creates nothing.
+already stored is ``unchanged``, so importing the same file twice creates nothing. A members
+row that names a stored member company (by its key: the corporate number, else the
+``vendor_account_id``) with other values ``updated`` it, as ``PATCH /members/{id}`` would.
 """
 
 from __future__ import annotations
@@ -19,12 +21,18 @@ from datetime import date
 from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlmodel import Session, col
 
 from groupcover import audit, clock, db
 from groupcover.errors import Conflict, DomainError, RuleViolation
-from groupcover.imports.csvfile import CsvFileError, Row, decode, read_rows
+from groupcover.imports.csvfile import (
+    CsvFileError,
+    Row,
+    decode,
+    formula_unguarded,
+    read_rows,
+)
 from groupcover.members import service as members_service
 from groupcover.members.models import Member
 from groupcover.members.schemas import MemberSchema
@@ -80,6 +88,7 @@ class ImportResult:
     dry_run: bool
     encoding: str
     errors: list[RowError] = field(default_factory=list)
+    updated: int = 0  # members only: stored members whose values the file changed
 
 
 def run_import(
@@ -113,10 +122,17 @@ def run_import(
     if importer.errors:
         raise ImportRejected(importer.errors)
     result = ImportResult(
-        kind, len(rows), len(importer.new), importer.unchanged, dry_run, used, importer.errors
+        kind=kind,
+        rows=len(rows),
+        created=len(importer.new),
+        updated=len(importer.updates),
+        unchanged=importer.unchanged,
+        dry_run=dry_run,
+        encoding=used,
+        errors=importer.errors,
     )
-    if not dry_run and importer.new:
-        progress.phase(f"writing {kind}", total=len(importer.new))
+    if not dry_run and (importer.new or importer.updates):
+        progress.phase(f"writing {kind}", total=len(importer.new) + len(importer.updates))
         ids = importer.write(progress)
         audit.record(
             session,
@@ -126,6 +142,7 @@ def run_import(
             after={
                 "rows": result.rows,
                 "created": result.created,
+                "updated": result.updated,
                 "unchanged": result.unchanged,
                 "sha256": hashlib.sha256(data).hexdigest(),
                 "ids": id_ranges(ids),
@@ -174,6 +191,7 @@ class _Importer:
         self.today = today
         self.errors: list[RowError] = []
         self.new: list[dict[str, Any]] = []
+        self.updates: dict[int, dict[str, Any]] = {}  # stored id → the fields that change
         self.unchanged = 0
         self._memo: dict[str, dict[str, Any]] = defaultdict(dict)
         self._dates_seen: dict[str, str] = {}  # a file has few distinct dates
@@ -189,7 +207,7 @@ class _Importer:
         if row.extra:
             self._error(row, None, "extra_cells", "the row has more cells than the header")
             return
-        raw = {c: (row.cells.get(c) or "").strip() for c in self.columns}
+        raw = {c: formula_unguarded((row.cells.get(c) or "").strip()) for c in self.columns}
         for c in self.dates:
             seen = self._dates_seen
             raw[c] = seen[raw[c]] if raw[c] in seen else seen.setdefault(raw[c], date_cell(raw[c]))
@@ -371,6 +389,11 @@ def _resolved_members(refs: _MemberRefs, rows: list[Row]) -> set[int]:
 
 
 class _Members(_Importer):
+    """A row names a stored member by its key: the corporate number when the row has one,
+    else its ``vendor_account_id``. Such a row updates the fields it changes; an empty key
+    cell, or a column the file does not have, keeps what is stored. A row without either key
+    cannot name anyone: unless it equals a stored member, it creates one."""
+
     columns: ClassVar[tuple[str, ...]] = (
         "name",
         "contact_email",
@@ -387,53 +410,146 @@ class _Members(_Importer):
     )
     entity: ClassVar[str] = "member"
     schema: ClassVar[Schema] = MemberSchema()
+    keys: ClassVar[tuple[str, ...]] = ("corporate_number", "vendor_account_id")
 
     def load(self, rows: list[Row]) -> None:
+        if db.is_postgres(self.session):
+            # Create-or-update is decided on what is read here: no member may be added or
+            # changed meanwhile (SQLite's BEGIN IMMEDIATE serialises writers already).
+            self.session.execute(text("LOCK TABLE member IN SHARE ROW EXCLUSIVE MODE"))
+        self.stored: dict[int, dict[str, Any]] = {}
         self.by_account: dict[str, int] = {}
-        self.existing: set[tuple] = set()
-        self.file_accounts: dict[str, int] = {}
-        self.file_rows: set[tuple] = set()
+        self.by_number: dict[str, list[int]] = defaultdict(list)
+        self.keyless: set[tuple] = set()
         for m in self.session.execute(select(*(getattr(Member, c) for c in ("id", *self.columns)))):
+            values = dict(zip(self.columns, m[1:], strict=True))
+            self.stored[m.id] = values
             if m.vendor_account_id is not None:
                 self.by_account[m.vendor_account_id] = m.id
-            self.existing.add(tuple(m[1:]))
+            if m.corporate_number is not None:
+                self.by_number[m.corporate_number].append(m.id)
+            if m.vendor_account_id is None and m.corporate_number is None:
+                self.keyless.add(tuple(m[1:]))
+        self.seen: dict[tuple, tuple[int, dict[str, Any]]] = {}  # target → (row, values)
+        self.file_accounts: dict[str, tuple[tuple, int]] = {}  # account → (target, row)
 
     def check_values(self, row: Row, raw: dict[str, str]) -> None:
         if raw["corporate_number"]:
             raw["corporate_number"] = normalize_corporate_number(raw["corporate_number"])
         values = self._load_schema(row, raw)
-        key = tuple(values.get(c) for c in self.columns)
-        if key in self.existing or key in self.file_rows:
-            self.unchanged += 1
-            return
-        failed = False
         try:
             members_service.check_corporate_number(values.get("corporate_number"))
         except DomainError as exc:
-            self._error(row, exc.field, exc.rule, exc.message)
-            failed = True
+            self._rule(row, exc)
+        member_id = self._identify(row, values)
+        if member_id is not None:
+            target: tuple = ("member", member_id)
+            stored = self.stored[member_id]
+            values = {
+                c: values[c]
+                if c in row.cells and not (c in self.keys and values[c] is None)
+                else stored[c]
+                for c in self.columns
+            }
+        else:
+            key = tuple(values.get(c) for c in self.columns)
+            number, account = values.get("corporate_number"), values.get("vendor_account_id")
+            target = ("number", number) if number else ("account", account) if account else key
+        self._claim(row, target, values)
+        if member_id is not None:
+            changes = {c: v for c, v in values.items() if v != stored[c]}
+            if changes:
+                self.updates[member_id] = changes
+            else:
+                self.unchanged += 1
+        elif target in self.keyless:
+            self.unchanged += 1
+        else:
+            self.new.append(values)
+
+    def _identify(self, row: Row, values: dict[str, Any]) -> int | None:
+        """The stored member the row names, or None for a new one; a row error (and
+        ``_RowFailed``) when its keys point at different members."""
+        number, account = values.get("corporate_number"), values.get("vendor_account_id")
+        holder = self.by_account.get(account) if account is not None else None
+        if number is None:
+            return holder
+        found = self.by_number.get(number, [])
+        if len(found) > 1 and holder not in found:
+            self._error(
+                row,
+                "corporate_number",
+                "corporate_number_ambiguous",
+                f"corporate number {number} belongs to members "
+                f"{', '.join(f'#{i}' for i in found)}; correct them first "
+                "(PATCH /api/v1/members/{id}) or give the row the vendor_account_id of one",
+            )
+            raise _RowFailed
+        if len(found) > 1:
+            return holder
+        if not found:
+            try:
+                members_service.check_vendor_account_free(account, holder)
+            except DomainError as exc:
+                self._rule(row, exc)
+            return None
+        if holder is not None and holder != found[0]:
+            self._error(
+                row,
+                "vendor_account_id",
+                "member_key_conflict",
+                f"corporate number {number} is member #{found[0]}, but vendor_account_id "
+                f"{account!r} belongs to member #{holder}",
+            )
+            raise _RowFailed
+        return found[0]
+
+    def _claim(self, row: Row, target: tuple, values: dict[str, Any]) -> None:
+        """One row per company, one company per vendor account, across the file. A row
+        repeating an earlier one exactly is ``unchanged`` (``_RowFailed`` ends its check)."""
+        earlier = self.seen.get(target)
+        if earlier is not None:
+            first, first_values = earlier
+            if first_values == values:
+                self.unchanged += 1
+                raise _RowFailed
+            if target[0] == "account":  # a new member known by its account only
+                self._error(
+                    row,
+                    "vendor_account_id",
+                    "vendor_account_id_unique",
+                    f"vendor_account_id {target[1]!r} is also on row {first}",
+                )
+                raise _RowFailed
+            column = next(c for c in self.columns if first_values[c] != values[c])
+            self._error(
+                row,
+                column,
+                "member_repeated",
+                f"row {first} names the same member company with another {column}; "
+                "give each company one row",
+            )
+            raise _RowFailed
         account = values.get("vendor_account_id")
-        try:
-            members_service.check_vendor_account_free(account, self.by_account.get(account or ""))
-        except DomainError as exc:
-            self._error(row, exc.field, exc.rule, exc.message)
-            failed = True
-        if account is not None and account in self.file_accounts:
+        claimed = self.file_accounts.get(account) if account is not None else None
+        if claimed is not None and claimed[0] != target:
             self._error(
                 row,
                 "vendor_account_id",
                 "vendor_account_id_unique",
-                f"vendor_account_id {account!r} is also on row {self.file_accounts[account]}",
+                f"vendor_account_id {account!r} is also on row {claimed[1]}",
             )
-            failed = True
-        if failed:
-            return
+            raise _RowFailed
+        self.seen[target] = (row.number, values)
         if account is not None:
-            self.file_accounts[account] = row.number
-        self.file_rows.add(key)
-        self.new.append(dict(zip(self.columns, key, strict=True)))
+            self.file_accounts[account] = (target, row.number)
 
     def write(self, progress: Progress) -> list[int]:
+        if self.updates:
+            members_service.update_members(self.session, self.updates)
+            progress.advance(len(self.updates))
+        if not self.new:
+            return []
         now = clock.now()
         return self._insert(
             db.table(Member), self.new, progress, {"created_at": now, "updated_at": now}

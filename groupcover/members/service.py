@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,6 +25,7 @@ from groupcover.rules.corporate_number import (
 )
 
 _PRIVATE = ("vendor_credential",)
+_CHUNK = 5000  # ids per IN (...) list
 
 
 def get_member(session: Session, member_id: int) -> Member:
@@ -85,20 +88,41 @@ def create_member(session: Session, values: dict[str, Any]) -> Member:
 
 def update_member(session: Session, member: Member, changes: dict[str, Any]) -> Member:
     _validate(session, changes, member.id)
+    entry = _apply(member, changes, clock.now())
+    session.flush()
+    audit.record(session, **entry)
+    return member
+
+
+def update_members(session: Session, changes: Mapping[int, dict[str, Any]]) -> None:
+    """``update_member`` for many members at once, whose new values the caller has already
+    checked by the same rules (the CSV import checks a whole file before it writes): one
+    flush and one bulk audit insert, with the same ``member.update`` entry per member."""
+    ids = sorted(changes)
+    now = clock.now()
+    entries = []
+    for start in range(0, len(ids), _CHUNK):
+        members = session.execute(
+            select(Member).where(col(Member.id).in_(ids[start : start + _CHUNK]))
+        ).scalars()
+        entries += [_apply(member, changes[member.id], now) for member in members]
+    session.flush()
+    audit.record_many(session, entries)
+
+
+def _apply(member: Member, changes: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Set the changed fields; the audit entry (before and after) that describes it."""
     before = audit.snapshot(member, exclude=_PRIVATE)
     for key, value in changes.items():
         setattr(member, key, value)
-    member.updated_at = clock.now()
-    session.flush()
-    audit.record(
-        session,
-        "member.update",
-        "member",
-        member.id,
-        before=before,
-        after=audit.snapshot(member, exclude=_PRIVATE),
-    )
-    return member
+    member.updated_at = now
+    return {
+        "action": "member.update",
+        "entity": "member",
+        "entity_id": member.id,
+        "before": before,
+        "after": audit.snapshot(member, exclude=_PRIVATE),
+    }
 
 
 _TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")

@@ -40,3 +40,15 @@ def test_forced_encoding(app, client, admin, tmp_path):
     assert wrong.exit_code == 1
     right = runner.invoke(args=["import", "members", str(path), "--encoding", "cp932"])
     assert right.exit_code == 0, right.output
+
+
+def test_a_corrected_file_updates_and_says_so(app, client, admin):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["import", "members", str(DATA / "members_cp932_crlf.csv")])
+    corrected = str(DATA / "members_cp932_crlf_corrected.csv")
+    dry = runner.invoke(args=["import", "members", corrected, "--dry-run"])
+    assert "0 would be created, 2 unchanged, 1 would be updated" in dry.output, dry.output
+    done = runner.invoke(args=["import", "members", corrected])
+    assert done.exit_code == 0, done.output
+    assert "0 created, 2 unchanged, 1 updated" in done.output
+    assert len(members(client, admin)) == 3
