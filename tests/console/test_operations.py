@@ -72,13 +72,15 @@ def test_an_excel_cp932_file_is_previewed_then_imported_once(client, admin, sign
     done = confirm(boss, hidden(preview))
     assert done.status_code == 303 and done.headers["Location"].endswith("/console/imports")
     page = boss.get("/console/imports").get_data(as_text=True)
-    assert "3 行を読み込み、3 件を作成、0 件は登録済み（変更なし）" in page
+    assert "3 行を読み込み、3 件を作成、0 件を更新、0 件は登録済み（変更なし）" in page
     names = sorted(m["name"] for m in members(client, admin))
     assert names == sorted(["㈱さくら物流", "富士精機株式会社, 東京本社", "港データ株式会社"])
 
     again = confirm(boss, hidden(preview))  # the same confirmation twice: nothing more
     assert again.status_code == 303
-    assert "0 件を作成、3 件は登録済み" in boss.get("/console/imports").get_data(as_text=True)
+    assert "0 件を作成、0 件を更新、3 件は登録済み" in boss.get("/console/imports").get_data(
+        as_text=True
+    )
     assert len(members(client, admin)) == 3
 
     same_file = upload(boss, "members", "members_cp932_crlf.csv")
@@ -94,6 +96,28 @@ def test_an_excel_cp932_file_is_previewed_then_imported_once(client, admin, sign
         for t in client.get(f"/api/v1/members/{m['id']}/terms", headers=admin).get_json()
     )
     assert starts == ["2026-04-01", "2026-04-01", "2026-10-01"]
+
+
+def test_a_corrected_members_file_previews_its_updates_and_confirms_them(client, admin, sign_in):
+    boss = sign_in("ops@admin.example.jp")
+    assert (
+        confirm(boss, hidden(upload(boss, "members", "members_cp932_crlf.csv"))).status_code == 303
+    )
+    before = {m["id"]: m for m in members(client, admin)}
+
+    corrected = upload(boss, "members", "members_cp932_crlf_corrected.csv")
+
+    html = corrected.get_data(as_text=True)
+    would_update = re.search(r'id="would-update">(\d+)<', html)
+    assert would_update is not None and int(would_update.group(1)) >= 1
+    assert counts(corrected)[1] == "0"  # nobody new: the same companies, corrected
+    assert "/console/imports/confirm" in html  # updates alone can be confirmed
+    assert confirm(boss, hidden(corrected)).status_code == 303
+    after = {m["id"]: m for m in members(client, admin)}
+    assert after.keys() == before.keys()  # updated in place, never a second company
+    assert any(after[i] != before[i] for i in after)
+    page = boss.get("/console/imports").get_data(as_text=True)
+    assert f"{would_update.group(1)} 件を更新" in page
 
 
 def test_a_file_with_bad_rows_lists_every_one_and_cannot_be_confirmed(client, admin, sign_in):

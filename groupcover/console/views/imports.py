@@ -166,11 +166,12 @@ def import_confirm():
         return _page(fresh, exc.status, upload=upload)
     flash(
         _(
-            "Imported %(file)s: %(rows)d row(s) read, %(created)d created, "
-            "%(unchanged)d already stored (unchanged).",
+            "Imported %(file)s: %(rows)d row(s) read, %(created)d created, %(updated)d "
+            "updated, %(unchanged)d already stored (unchanged).",
             file=upload.filename or upload.kind,
             rows=result.rows,
             created=result.created,
+            updated=result.updated,
             unchanged=result.unchanged,
         ),
         "success",
