@@ -17,8 +17,10 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from groupcover.console.choices import options
 from groupcover.console.forms import MAX_YEN
 from groupcover.rules import costs as cost_rules
 from groupcover.rules.costs import Category, ExtensionReason, Group
@@ -57,26 +59,29 @@ EXTENSION_LABELS = {
     ExtensionReason.OTHER: _l("Other facts to confirm"),
 }
 
-EXCLUSION_CHOICES = [("", "—")] + [
-    (number, f"{CIRCLED[int(number) - 1]} {name}") for number, name in cost_rules.EXCLUSIONS.items()
-]
-DUTY_CHOICES = [
+EXCLUSION_CHOICES = options(
+    [("", "—")]
+    + [
+        (number, f"{CIRCLED[int(number) - 1]} {name}")
+        for number, name in cost_rules.EXCLUSIONS.items()
+    ]
+)
+DUTY_CHOICES = options(
     (number, f"{CIRCLED[int(number) - 1]} {name}") for number, name in cost_rules.DUTIES.items()
-]
-ITEM_CHOICES = [("", "—")] + [(i, i) for i in "アイウエオカキクケコサシスセソ"]
+)
+ITEM_CHOICES = options([("", "—")] + [(i, i) for i in "アイウエオカキクケコサシスセソ"])
 DOCUMENT_FIELDS = {code: f"doc{n}" for n, code in enumerate(cost_rules.CLAIM_DOCUMENT_CODES, 1)}
 """The §5⑦ checklist codes (ア–エ) as field-name prefixes (doc1…doc4)."""
 
 
-def cost_choices(groups: tuple[Group, ...]) -> dict[str, list[tuple[str, str]]]:
-    """The categories an incident may claim, grouped by cost group: ``group/category``."""
-    return {
-        str(GROUP_LABELS[g]): [
-            (f"{g.value}/{c.value}", str(CATEGORY_LABELS[c]))
-            for c in cost_rules.allowed_categories(g)
-        ]
+def cost_choices(groups: tuple[Group, ...]) -> list[SelectChoice]:
+    """The categories an incident may claim, ``group/category``, in one ``<optgroup>`` per cost
+    group (the options of a group stay together, in the groups' order)."""
+    return [
+        SelectChoice(f"{g.value}/{c.value}", str(CATEGORY_LABELS[c]), optgroup=str(GROUP_LABELS[g]))
         for g in groups
-    }
+        for c in cost_rules.allowed_categories(g)
+    ]
 
 
 class _ClaimForm(FlaskForm):
@@ -124,10 +129,12 @@ class DecisionForm(_ClaimForm):
 
     decision = SelectField(
         _l("Decision"),
-        choices=[
-            (cost_rules.Decision.ACCEPTED.value, _l("Accept (pay)")),
-            (cost_rules.Decision.DECLINED.value, _l("Decline")),
-        ],
+        choices=options(
+            [
+                (cost_rules.Decision.ACCEPTED.value, _l("Accept (pay)")),
+                (cost_rules.Decision.DECLINED.value, _l("Decline")),
+            ]
+        ),
         validators=[DataRequired()],
     )
     exclusion = SelectField(
@@ -171,7 +178,7 @@ class ClaimCompleteForm(_ClaimForm):
     extended_pay_by = DateField(_l("Extended pay-by date"), validators=[Optional()])
     extension_reason = SelectField(
         _l("Reason for the extension"),
-        choices=[("", "—")] + [(r.value, label) for r, label in EXTENSION_LABELS.items()],
+        choices=options([("", "—")] + [(r.value, label) for r, label in EXTENSION_LABELS.items()]),
         validators=[Optional()],
     )
     extension_detail = StringField(

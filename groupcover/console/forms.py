@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from groupcover.console.choices import options
 from groupcover.rules.costs import Cause
 
 MAX_YEN = 100_000_000_000
@@ -108,13 +109,15 @@ class AcknowledgeForm(FlaskForm):
     acknowledge = SubmitField(_l("Acknowledge receipt"))
 
 
-CAUSE_CHOICES = [
-    (Cause.LEAK.value, _l("Leak of electronic data, or the risk of it")),
-    (Cause.CONTENT.value, _l("Content of information published on the internet")),
-    (Cause.ATTACK.value, _l("Cyber attack")),
-    (Cause.OTHER_IT.value, _l("Other IT incident")),
-    (Cause.SUSPECTED_ATTACK.value, _l("Suspected cyber attack")),
-]
+CAUSE_CHOICES = options(
+    [
+        (Cause.LEAK.value, _l("Leak of electronic data, or the risk of it")),
+        (Cause.CONTENT.value, _l("Content of information published on the internet")),
+        (Cause.ATTACK.value, _l("Cyber attack")),
+        (Cause.OTHER_IT.value, _l("Other IT incident")),
+        (Cause.SUSPECTED_ATTACK.value, _l("Suspected cyber attack")),
+    ]
+)
 
 
 class IncidentForm(FlaskForm):
@@ -139,23 +142,27 @@ class UserForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(
         _l("Role"),
-        choices=[("admin", _l("Administrator")), ("member", _l("Member company"))],
+        choices=options([("admin", _l("Administrator")), ("member", _l("Member company"))]),
         validators=[DataRequired()],
     )
     member_id = SelectField(_l("Member company"), coerce=int, validators=[Optional()])
     submit = SubmitField(_l("Invite"))
 
 
-IMPORT_KINDS = [
-    ("members", _l("Member companies")),
-    ("terms", _l("Subscription terms")),
-    ("suppliers", _l("Registered suppliers")),
-]
-IMPORT_ENCODINGS = [
-    ("", _l("Detect (UTF-8 or Shift_JIS)")),
-    ("utf-8", _l("UTF-8 (Excel: CSV UTF-8)")),
-    ("cp932", _l("Shift_JIS / CP932 (Excel: CSV, comma delimited)")),
-]
+IMPORT_KINDS = options(
+    [
+        ("members", _l("Member companies")),
+        ("terms", _l("Subscription terms")),
+        ("suppliers", _l("Registered suppliers")),
+    ]
+)
+IMPORT_ENCODINGS = options(
+    [
+        ("", _l("Detect (UTF-8 or Shift_JIS)")),
+        ("utf-8", _l("UTF-8 (Excel: CSV UTF-8)")),
+        ("cp932", _l("Shift_JIS / CP932 (Excel: CSV, comma delimited)")),
+    ]
+)
 
 
 class ImportForm(FlaskForm):

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from groupcover import audit, db
 from groupcover.console.blueprint import admin_required, bp
+from groupcover.console.choices import options
 from groupcover.console.format import day
 from groupcover.console.forms import ActionForm, CoverageChangeForm, UserForm, WithdrawForm
 from groupcover.console.messages import attach, sentence
@@ -233,10 +234,8 @@ def users_page():
 
     session = db.session()
     form = UserForm()
-    form.member_id.choices = [(0, "—")] + [
-        (m.id, m.name)
-        for m in session.execute(select(Member.id, Member.name).order_by(Member.name)).all()
-    ]
+    members = session.execute(select(Member.id, Member.name).order_by(Member.name)).all()
+    form.member_id.choices = options([(0, "—")] + [(m.id, m.name) for m in members])
     status = 200
     if form.validate_on_submit():
         try:

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from groupcover import audit, auth, db
 from groupcover.console import claim_forms as cf
 from groupcover.console.blueprint import admin_required, bp, login_required
+from groupcover.console.choices import labels
 from groupcover.console.forms import CAUSE_CHOICES
 from groupcover.console.messages import attach
 from groupcover.coverage_terms.service import limits_on
@@ -148,11 +149,11 @@ def claim_page(incident_id: int, status: int = 200, **given: Any):
         "labels": {
             "groups": {grp.value: label for grp, label in cf.GROUP_LABELS.items()},
             "categories": {c.value: label for c, label in cf.CATEGORY_LABELS.items()},
-            "exclusions": dict(cf.EXCLUSION_CHOICES),
-            "duties": dict(cf.DUTY_CHOICES),
+            "exclusions": labels(cf.EXCLUSION_CHOICES),
+            "duties": labels(cf.DUTY_CHOICES),
             "extensions": {r.value: label for r, label in cf.EXTENSION_LABELS.items()},
         },
-        "causes": dict(CAUSE_CHOICES),
+        "causes": labels(CAUSE_CHOICES),
         "document_fields": cf.DOCUMENT_FIELDS,
         "suspected": incident.cause == cost_rules.Cause.SUSPECTED_ATTACK.value,
     }

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from groupcover import auth, db
 from groupcover.console.blueprint import bp, login_required
+from groupcover.console.choices import options
 from groupcover.console.forms import IncidentForm
 from groupcover.console.messages import attach
 from groupcover.console.paging import page_of
@@ -50,12 +51,12 @@ def _choices(form: IncidentForm, session) -> None:
     stmt = select(Member.id, Member.name).order_by(Member.name)
     if visible is not None:
         stmt = stmt.where(Member.id == visible)
-    form.member_id.choices = [(m.id, m.name) for m in session.execute(stmt).all()]
+    form.member_id.choices = options((m.id, m.name) for m in session.execute(stmt).all())
     member_id = visible if visible is not None else (form.member_id.data or None)
     regs = list(session.execute(registrations_query(member_id)).scalars()) if member_id else []
-    form.registration_id.choices = [(0, _("The member company itself"))] + [
-        (r.id, f"{r.name} ({r.domain})") for r in regs
-    ]
+    form.registration_id.choices = options(
+        [(0, _("The member company itself"))] + [(r.id, f"{r.name} ({r.domain})") for r in regs]
+    )
 
 
 @bp.route("/console/incidents/new", methods=["GET", "POST"])
