@@ -122,7 +122,7 @@ def _configure_sqlite(engine: Engine) -> None:
 class CoverageGeneration(SQLModel, table=True):
     """One row whose ``value`` every committed transaction that wrote a registration, a term or
     a member adds one to: who is covered may have changed. The coverage answer keeps the
-    expensive counts of popular domains (``coverage.service.CountCache``) valid for as long as
+    expensive counts of popular domains (``coverage.counts.CountCache``) valid for as long as
     it stays the same."""
 
     __tablename__ = "coverage_generation"

@@ -7,6 +7,7 @@ from flask.views import MethodView
 
 from groupcover import auth, config, db
 from groupcover.coverage import service
+from groupcover.coverage.counts import CountCache
 from groupcover.coverage.schemas import (
     CoverageQuerySchema,
     DomainCoverageSchema,
@@ -66,12 +67,13 @@ class CoverageView(MethodView):
         return response
 
 
-def _count_cache() -> service.CountCache:
-    """This process's kept counts (``service.CountCache``), sized by the current settings."""
+def _count_cache() -> CountCache:
+    """This process's kept counts and timelines (``coverage.counts``), sized by the current
+    settings."""
     settings = config.settings()
     cache = current_app.extensions.get("groupcover.coverage_counts")
     if cache is None:
-        cache = current_app.extensions["groupcover.coverage_counts"] = service.CountCache(0, 0)
+        cache = current_app.extensions["groupcover.coverage_counts"] = CountCache(0, 0)
     cache.size = settings.COVERAGE_COUNT_CACHE_ENTRIES
     cache.max_age = settings.COVERAGE_COUNT_CACHE_SECONDS
     return cache
