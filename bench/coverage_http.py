@@ -13,12 +13,16 @@ the p99 of the first page for the domain every member registered (the fan-out), 
 count kept, as after the first ask of a day) and cold (a second server with
 COVERAGE_COUNT_CACHE_ENTRIES=0 counting every time; printed, not a target). With
 ``--scale 10000,100000,1000000`` it also prints req/s at each data size (cost per request must
-not grow with the data). Targets: ratio >= 0.6, p99 <= 20 ms, fan-out p99 <= 20 ms.
+not grow with the data). With ``--floor`` two more arms serve ``GET /healthz`` from both servers
+(the app's runs every request hook and one ``SELECT 1``, no token, no coverage query): the ratio
+the framework and the hooks leave before the coverage answer does any work. Targets: ratio >=
+0.6, p99 <= 20 ms, fan-out p99 <= 20 ms.
 
     .venv/bin/python bench/coverage_http.py
     .venv/bin/python bench/coverage_http.py \\
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
     .venv/bin/python bench/coverage_http.py --scale 10000,100000,1000000
+    .venv/bin/python bench/coverage_http.py --floor
 
 Figures, never assertions: this is not part of the test run. The last line is one JSON object.
 """
@@ -446,6 +450,11 @@ def main() -> None:
         help="comma-separated registration counts (e.g. 10000,100000,1000000): req/s and "
         "ratio at each, members = registrations / 10",
     )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also serve GET /healthz from both servers (every hook, no coverage work)",
+    )
     args = parser.parse_args()
     wrk = ensure_wrk()
     load = [os.getloadavg()[0]]
@@ -485,6 +494,15 @@ def main() -> None:
             "bare_cpu_us_per_req": round(bare["cpu_us"]),
             "errors": app["errors"] + fan["errors"],
             "scale": scale,
+            **(
+                {
+                    "floor_ratio": round(
+                        results["app healthz"]["rps"] / results["bare healthz"]["rps"], 3
+                    )
+                }
+                if "app healthz" in results
+                else {}
+            ),
         },
         {
             "ratio": f">= {TARGET_RATIO}",
@@ -507,6 +525,8 @@ def measure(wrk: str, args: argparse.Namespace, members: int, registrations: int
         scripts = {"mix": work / "coverage.lua", "fan-out": work / "fanout.lua"}
         scripts["mix"].write_text(lua_script(entries))
         scripts["fan-out"].write_text(lua_script(fanout_entries(data, 500, args.seed)))
+        scripts["healthz"] = work / "healthz.lua"
+        scripts["healthz"].write_text(lua_script([("/healthz", entries[0][1])]))
         app_env = {
             "GROUPCOVER_DATABASE_URL": url,
             "GROUPCOVER_LOG_LEVEL": "WARNING",
@@ -534,6 +554,9 @@ def measure(wrk: str, args: argparse.Namespace, members: int, registrations: int
                 )
             )
             arms["fan-out cold"] = (uncached, scripts["fan-out"])
+        if fanout and args.floor:
+            arms["bare healthz"] = (bare, scripts["healthz"])
+            arms["app healthz"] = (app, scripts["healthz"])
         for (base, pid), script in arms.values():
             run_wrk(wrk, base, pid, script, args.warmup, args.connections, args.threads)
         rounds: dict[str, list[dict]] = {name: [] for name in arms}
@@ -573,6 +596,9 @@ def report(results: dict, args: argparse.Namespace, url: str, load: list[float])
         f"first page p99 = {fan['p99_ms']:.2f} ms (target <= {TARGET_FANOUT_P99_MS:g}: "
         f"{verdict[fan['p99_ms'] <= TARGET_FANOUT_P99_MS]})"
     )
+    if "app healthz" in results:
+        floor = results["app healthz"]["rps"] / results["bare healthz"]["rps"]
+        print(f"floor: app /healthz / bare /healthz = {floor:.2f} (every hook, no coverage work)")
     print(
         "p50/p99 are over every request of every round; CPU us/req is the gunicorn processes' "
         "user+system CPU per request (the database server's own CPU not included)"
