@@ -15,6 +15,7 @@ from groupcover.console.messages import attach
 from groupcover.console.paging import page_of
 from groupcover.errors import DomainError
 from groupcover.incidents import service as incidents
+from groupcover.incidents.models import Incident
 from groupcover.members.models import Member
 from groupcover.program.service import program_today
 from groupcover.suppliers.service import registrations_query
@@ -25,7 +26,7 @@ from groupcover.suppliers.service import registrations_query
 def incidents_list():
     session = db.session()
     stmt = incidents.list_incidents_query(auth.visible_member_id())
-    page = page_of(session, stmt.order_by(None).order_by(incidents.Incident.id.desc()))
+    page = page_of(session, stmt.order_by(None).order_by(Incident.id.desc()))
     ids = {i.member_id for i in page.items}
     names = (
         dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(ids))).all())

@@ -26,6 +26,7 @@ from groupcover.console.paging import page_of
 from groupcover.coverage.service import member_coverage
 from groupcover.errors import DomainError
 from groupcover.incidents import service as incidents
+from groupcover.incidents.models import Incident
 from groupcover.members import service as members
 from groupcover.notices import service as notices
 from groupcover.program.service import program_today
@@ -95,7 +96,7 @@ def _member_context(member_id: int, **forms: Any) -> dict[str, Any]:
         session.execute(
             incidents.list_incidents_query(None, member_id=member_id)
             .order_by(None)
-            .order_by(incidents.Incident.id.desc())
+            .order_by(Incident.id.desc())
             .limit(50)
         ).scalars()
     )
