@@ -92,7 +92,7 @@ def _blueprints() -> list:
 def _healthz():
     from groupcover import db
 
-    ok = db.ping(db.engine())
+    ok = db.ping(db.read_engine())
     body = {"status": "ok" if ok else "degraded", "database": "ok" if ok else "error"}
     return jsonify(body), 200 if ok else 503
 

@@ -11,11 +11,13 @@ across processes. PostgreSQL: services lock rows with ``SELECT … FOR UPDATE`` 
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from flask import Flask, current_app, g, request
@@ -28,7 +30,6 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
-    insert,
     update,
 )
 from sqlalchemy.engine import make_url
@@ -255,6 +256,11 @@ def engine() -> Engine:
     return current_app.extensions["groupcover.engine"]
 
 
+def read_engine() -> Engine:
+    """The engine reads use (``_read_engine``)."""
+    return current_app.extensions["groupcover.read_engine"]
+
+
 def _read_engine(engine: Engine) -> Engine:
     """The engine for requests that only read (GET, HEAD, OPTIONS).
 
@@ -395,38 +401,44 @@ def insert_many(
     constants: dict[str, Any] | None = None,
 ) -> None:
     """Bulk INSERT of ``rows`` (every row with the same keys) plus ``constants`` (the same
-    value in every row) through the driver's executemany, or ``COPY … FROM STDIN`` on
-    PostgreSQL (a third of the time and of the CPU of 100,000 prepared INSERTs).
+    value in every row) through the driver's executemany on SQLite, or ``COPY … FROM STDIN``
+    on PostgreSQL (a third of the time and of the CPU of 100,000 prepared INSERTs).
 
-    Each column's bind processing (time zones, JSON, ...) is applied here, the constants' once:
-    for 100,000 rows SQLAlchemy's per-row parameter handling costs more than the database
-    itself. Runs in the connection's transaction; fires no ORM events.
+    Each column's bind processing (time zones, JSON, ...) is applied here, and the constants
+    are turned into what the driver sends once, not once per row. For 100,000 rows
+    SQLAlchemy's per-row parameter handling cost more than the database itself; a table whose
+    row columns need no processing (the sync's registrations) has its rows read with one
+    ``itemgetter`` each. Runs in the connection's transaction; fires no ORM events.
     """
     if not rows:
         return
     constants = constants or {}
     dialect = connection.dialect
-    keys = [*rows[0], *constants]
-    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
-    processors = {key: table.c[key].type.bind_processor(dialect) for key in keys}
-    fixed = {
-        key: processors[key](value) if processors[key] else value
-        for key, value in constants.items()
-    }
-    if dialect.name == "postgresql":
-        fixed = {key: _copy_text(connection, value) for key, value in fixed.items()}
-    order = list(compiled.positiontup or ()) if compiled.positional else keys
-    columns = [(key, processors[key], key in fixed) for key in order]
-    params: list[Any] = [
-        tuple(
-            fixed[key] if is_fixed else (process(row[key]) if process else row[key])
-            for key, process, is_fixed in columns
-        )
-        for row in rows
+    row_keys = list(rows[0])
+    processors = {key: table.c[key].type.bind_processor(dialect) for key in [*row_keys, *constants]}
+    fixed = [
+        processors[key](value) if processors[key] else value for key, value in constants.items()
     ]
     if dialect.name == "postgresql":
-        quote = dialect.identifier_preparer.quote
-        names = ", ".join(quote(key) for key in order)
+        fixed = [_copy_text(connection, value) for value in fixed]
+    else:  # what sqlite3 would adapt each row's copy of the value to (dates: ISO text)
+        fixed = [sqlite3.adapt(value, sqlite3.PrepareProtocol, value) for value in fixed]
+    tail = tuple(fixed)
+    process_row = [(key, processors[key]) for key in row_keys]
+    params: list[tuple[Any, ...]]
+    if any(process for _, process in process_row):
+        params = [
+            (*(process(row[key]) if process else row[key] for key, process in process_row), *tail)
+            for row in rows
+        ]
+    elif len(row_keys) == 1:
+        params = [(row[row_keys[0]], *tail) for row in rows]
+    else:
+        get = itemgetter(*row_keys)
+        params = [get(row) + tail for row in rows]
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(key) for key in [*row_keys, *constants])
+    if dialect.name == "postgresql":
         sql = f"COPY {quote(table.name)} ({names}) FROM STDIN"
         if table.name in COVERAGE_TABLES:
             note_coverage_write(connection)
@@ -434,9 +446,10 @@ def insert_many(
             for values in params:
                 copy.write_row(values)
         return
-    if not compiled.positional:
-        params = [dict(zip(order, values, strict=True)) for values in params]
-    connection.exec_driver_sql(compiled.string, params)
+    marks = ", ".join("?" * (len(row_keys) + len(tail)))  # sqlite3's paramstyle: qmark
+    connection.exec_driver_sql(
+        f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", params
+    )
 
 
 def _copy_text(connection: Connection, value: Any) -> Any:
@@ -455,16 +468,17 @@ def _copy_text(connection: Connection, value: Any) -> Any:
 
 def ping(bind: Engine) -> bool:
     """True when the database answers: ``SELECT 1`` on a pooled connection's own cursor (a
-    load balancer asks often; SQLAlchemy's execution path would double the request's cost)."""
+    load balancer asks often; SQLAlchemy's execution path would double the request's cost).
+    Pass ``read_engine()``: on PostgreSQL it runs in autocommit, one round trip (no BEGIN,
+    no ROLLBACK when the connection goes back to the pool)."""
     try:
-        raw = bind.raw_connection()
-        try:
-            cursor = raw.cursor()
-            cursor.execute("SELECT 1")
-            cursor.fetchall()
-            cursor.close()
-        finally:
-            raw.close()
+        with bind.connect() as conn:
+            cursor = conn.connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+                cursor.fetchall()
+            finally:
+                cursor.close()
         return True
     except Exception:  # noqa: BLE001 - health check reports any failure as "error"
         return False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -133,6 +133,45 @@ def test_insert_many_applies_each_columns_bind_processing(app):
         ("a.two", None, None, "bulk", datetime(2026, 5, 1, 0, 0, tzinfo=UTC)),
         ("a.three", 3, {"n": [1, 2]}, "bulk", datetime(2026, 5, 1, 0, 0, tzinfo=UTC)),
     ]
+
+
+def test_insert_many_rows_without_processing_read_back_as_the_api_stores_them(app, client, admin):
+    """The sync's path (row columns that need no processing, read with one ``itemgetter``;
+    aware instants as constants, sent once in the driver's form): the rows read back exactly
+    as a registration the API made, dates, NULLs and instants included."""
+    from groupcover.suppliers.models import Registration
+
+    m = f.member(client, admin)
+    made = f.registration(client, admin, m["id"], "api.example.jp", "2028-02-29")
+    tokyo = datetime(2026, 5, 1, 9, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    rows = [
+        {
+            "member_id": m["id"],
+            "domain": f"bulk{n}.example.jp",
+            "name": f"株式会社{n}",
+            "vendor_supplier_id": f"v-{n}",
+            "registered_on": date(2028, 2, 29),
+            "deregistered_on": date(2028, 12, 31) if n else None,
+        }
+        for n in range(2)
+    ]
+    with db.transaction() as session:
+        db.insert_many(
+            session.connection(),
+            Registration.__table__,
+            rows,
+            {"source": "sync", "created_at": tokyo, "updated_at": tokyo},
+        )
+    with db.transaction(write=False) as session:
+        stored = session.execute(select(Registration).order_by(Registration.id)).scalars().all()
+    assert [(r.domain, r.registered_on, r.deregistered_on, r.source) for r in stored] == [
+        ("api.example.jp", date(2028, 2, 29), None, "manual"),
+        ("bulk0.example.jp", date(2028, 2, 29), None, "sync"),
+        ("bulk1.example.jp", date(2028, 2, 29), date(2028, 12, 31), "sync"),
+    ]
+    assert stored[0].id == made["id"]
+    assert {r.created_at for r in stored[1:]} == {datetime(2026, 5, 1, 0, 0, tzinfo=UTC)}
+    assert [r.name for r in stored[1:]] == ["株式会社0", "株式会社1"]
 
 
 def test_insert_many_rolls_back_with_its_transaction(app):
