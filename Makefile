@@ -27,6 +27,11 @@ migrate: install
 seed: migrate
 	$(FLASK) seed-demo
 
+# Sign-in links and letters point at the server `make run` starts (HOST, PORT), unless
+# CONSOLE_BASE_URL comes from the environment or a GROUPCOVER_CONFIG file.
+ifeq ($(origin GROUPCOVER_CONSOLE_BASE_URL)$(GROUPCOVER_CONFIG),undefined)
+run: export GROUPCOVER_CONSOLE_BASE_URL := http://$(HOST):$(PORT)
+endif
 run: migrate
 ifeq ($(SEED_DEMO),1)
 	$(FLASK) seed-demo
