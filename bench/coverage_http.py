@@ -13,9 +13,11 @@ the p99 of the first page for the domain every member registered (the fan-out), 
 count kept, as after the first ask of a day) and cold (a second server with
 COVERAGE_COUNT_CACHE_ENTRIES=0 counting every time; printed, not a target). With
 ``--scale 10000,100000,1000000`` it also prints req/s at each data size (cost per request must
-not grow with the data). With ``--floor`` two more arms serve ``GET /healthz`` from both servers
-(the app's runs every request hook and one ``SELECT 1``, no token, no coverage query): the ratio
-the framework and the hooks leave before the coverage answer does any work. Targets: ratio >=
+not grow with the data). With ``--floor`` three more arms: ``GET /healthz`` from both servers
+(the app's runs every request hook and one ``SELECT 1`` on a pooled connection, no token, no
+coverage query) and the bare server's ``/healthz-db`` (bare Flask and one ``SELECT 1`` on the
+driver's connection): what one round trip to the database costs, and what the framework and
+the hooks leave, before the coverage answer does any work. Targets: ratio >=
 0.6, p99 <= 20 ms, fan-out p99 <= 20 ms.
 
     .venv/bin/python bench/coverage_http.py
@@ -56,11 +58,37 @@ MEMBER_TOKENS = 100
 QUANTILES = [50.0, *[90.0 + i * 0.5 for i in range(19)], *[99.5 + i * 0.05 for i in range(10)]]
 WRK_INSTALL = "apt-get install -y wrk"
 
-# The bare endpoint: the same URL and JSON shape, no database, no auth.
+# The bare endpoint: the same URL and JSON shape, no database, no auth. /healthz-db (the
+# floor arms) asks the database of BARE_DATABASE_URL ``SELECT 1`` on one connection per
+# worker, straight through the driver (psycopg in autocommit, or sqlite3): no pool, no hooks.
 BARE_APP = """
+import os
+
 from flask import Flask, jsonify, request
 
 app = Flask("bare")
+_connection = None
+
+
+def _database():
+    global _connection
+    if _connection is None:
+        url = os.environ["BARE_DATABASE_URL"]
+        if url.startswith("sqlite"):
+            import sqlite3
+
+            _connection = sqlite3.connect(url.split(":///", 1)[1], check_same_thread=False)
+        else:
+            import psycopg
+
+            _connection = psycopg.connect(url.replace("+psycopg", "", 1), autocommit=True)
+    return _connection
+
+
+@app.get("/healthz-db")
+def healthz_db():
+    _database().execute("SELECT 1").fetchall()
+    return jsonify(status="ok", database="ok")
 
 
 @app.get("/api/v1/coverage")
@@ -498,7 +526,10 @@ def main() -> None:
                 {
                     "floor_ratio": round(
                         results["app healthz"]["rps"] / results["bare healthz"]["rps"], 3
-                    )
+                    ),
+                    "bare_select1_ratio": round(
+                        results["bare SELECT 1"]["rps"] / results["bare healthz"]["rps"], 3
+                    ),
                 }
                 if "app healthz" in results
                 else {}
@@ -527,6 +558,8 @@ def measure(wrk: str, args: argparse.Namespace, members: int, registrations: int
         scripts["fan-out"].write_text(lua_script(fanout_entries(data, 500, args.seed)))
         scripts["healthz"] = work / "healthz.lua"
         scripts["healthz"].write_text(lua_script([("/healthz", entries[0][1])]))
+        scripts["healthz-db"] = work / "healthz_db.lua"
+        scripts["healthz-db"].write_text(lua_script([("/healthz-db", entries[0][1])]))
         app_env = {
             "GROUPCOVER_DATABASE_URL": url,
             "GROUPCOVER_LOG_LEVEL": "WARNING",
@@ -534,7 +567,9 @@ def measure(wrk: str, args: argparse.Namespace, members: int, registrations: int
             "GROUPCOVER_SYNC_INTERVAL_MINUTES": "0",
         }
         app = stack.enter_context(gunicorn("wsgi:app", app_env, args.workers, ROOT))
-        bare = stack.enter_context(gunicorn("bare_app:app", {}, args.workers, work))
+        bare = stack.enter_context(
+            gunicorn("bare_app:app", {"BARE_DATABASE_URL": url}, args.workers, work)
+        )
         check_a_response(app[0], *entries[0])
         arms = {
             "bare Flask": (bare, scripts["mix"]),
@@ -556,6 +591,7 @@ def measure(wrk: str, args: argparse.Namespace, members: int, registrations: int
             arms["fan-out cold"] = (uncached, scripts["fan-out"])
         if fanout and args.floor:
             arms["bare healthz"] = (bare, scripts["healthz"])
+            arms["bare SELECT 1"] = (bare, scripts["healthz-db"])
             arms["app healthz"] = (app, scripts["healthz"])
         for (base, pid), script in arms.values():
             run_wrk(wrk, base, pid, script, args.warmup, args.connections, args.threads)
@@ -577,13 +613,13 @@ def report(results: dict, args: argparse.Namespace, url: str, load: list[float])
         f"{load[1]:.1f} after"
     )
     print(
-        f"{'':12} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>7} "
+        f"{'':13} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>7} "
         f"{'CPU us/req':>10}  p99 per round (ms)"
     )
     for name, s in results.items():
         rounds = " ".join(f"{p:.1f}" for p in s["p99_rounds"])
         print(
-            f"{name:12} {s['rps']:8.0f} {s['p50_ms']:7.2f} {s['p99_ms']:7.2f} "
+            f"{name:13} {s['rps']:8.0f} {s['p50_ms']:7.2f} {s['p99_ms']:7.2f} "
             f"{s['errors']:7d} {s['cpu_us']:10.0f}  {rounds}"
         )
     app, bare, fan = results["groupcover"], results["bare Flask"], results["fan-out"]
@@ -598,7 +634,11 @@ def report(results: dict, args: argparse.Namespace, url: str, load: list[float])
     )
     if "app healthz" in results:
         floor = results["app healthz"]["rps"] / results["bare healthz"]["rps"]
-        print(f"floor: app /healthz / bare /healthz = {floor:.2f} (every hook, no coverage work)")
+        driver = results["bare SELECT 1"]["rps"] / results["bare healthz"]["rps"]
+        print(
+            f"floor: bare Flask + one SELECT 1 on the driver / bare /healthz = {driver:.2f}; "
+            f"app /healthz (every hook, pool, SELECT 1) / bare /healthz = {floor:.2f}"
+        )
     print(
         "p50/p99 are over every request of every round; CPU us/req is the gunicorn processes' "
         "user+system CPU per request (the database server's own CPU not included)"
