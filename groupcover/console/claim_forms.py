@@ -22,8 +22,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from groupcover.console.choices import options
 from groupcover.console.forms import MAX_YEN
+from groupcover.rules import claims as claim_rules
 from groupcover.rules import costs as cost_rules
-from groupcover.rules.costs import Category, ExtensionReason, Group
+from groupcover.rules.claims import ExtensionReason
+from groupcover.rules.costs import Category, Group
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲"
 
@@ -70,7 +72,7 @@ DUTY_CHOICES = options(
     (number, f"{CIRCLED[int(number) - 1]} {name}") for number, name in cost_rules.DUTIES.items()
 )
 ITEM_CHOICES = options([("", "—")] + [(i, i) for i in "アイウエオカキクケコサシスセソ"])
-DOCUMENT_FIELDS = {code: f"doc{n}" for n, code in enumerate(cost_rules.CLAIM_DOCUMENT_CODES, 1)}
+DOCUMENT_FIELDS = {code: f"doc{n}" for n, code in enumerate(claim_rules.CLAIM_DOCUMENT_CODES, 1)}
 """The §5⑦ checklist codes (ア–エ) as field-name prefixes (doc1…doc4)."""
 
 
@@ -131,8 +133,8 @@ class DecisionForm(_ClaimForm):
         _l("Decision"),
         choices=options(
             [
-                (cost_rules.Decision.ACCEPTED.value, _l("Accept (pay)")),
-                (cost_rules.Decision.DECLINED.value, _l("Decline")),
+                (claim_rules.Decision.ACCEPTED.value, _l("Accept (pay)")),
+                (claim_rules.Decision.DECLINED.value, _l("Decline")),
             ]
         ),
         validators=[DataRequired()],

@@ -29,6 +29,7 @@ from groupcover.incidents.common import (
 )
 from groupcover.incidents.models import CostLine, Deduction, Incident
 from groupcover.incidents.reading import costs_query
+from groupcover.rules import claims as claim_rules
 from groupcover.rules import costs as cost_rules
 
 
@@ -122,7 +123,7 @@ def _line(session: Session, incident: Incident, cost_id: int) -> CostLine:
 
 
 def _not_declined(incident: Incident, field: str) -> None:
-    if incident.decision == cost_rules.Decision.DECLINED:
+    if incident.decision == claim_rules.Decision.DECLINED:
         raise Conflict(
             f"incident {incident.id} was declined (exclusion {incident.exclusion}): nothing can "
             "be approved, deducted or paid",
@@ -196,7 +197,7 @@ def decide(
     """
     incident = _locked(session, incident)
     try:
-        cost_rules.check_decision(decision, exclusion)
+        claim_rules.check_decision(decision, exclusion)
     except cost_rules.CostRuleError as err:
         raise _rule_violation(err) from err
     if incident.decision == decision and incident.exclusion == exclusion:
@@ -209,14 +210,14 @@ def decide(
             rule="decision_after_payment",
             decision=incident.decision,
         )
-    if decision == cost_rules.Decision.ACCEPTED and not incident.covered:
+    if decision == claim_rules.Decision.ACCEPTED and not incident.covered:
         raise RuleViolation(
             f"incident {incident.id} is not covered ({incident.reason}); it can only be declined",
             field="decision",
             rule="accept_covered_incident_only",
         )
     before = audit.snapshot(incident, exclude=_PRIVATE)
-    if decision == cost_rules.Decision.ACCEPTED:
+    if decision == claim_rules.Decision.ACCEPTED:
         for line in session.execute(
             costs_query(incident).where(col(CostLine.approved_yen).is_(None))
         ).scalars():
@@ -239,7 +240,7 @@ def decide(
         incident,
         "decision",
         on=today,
-        amount_yen=incident.approved_yen if decision == cost_rules.Decision.ACCEPTED else None,
+        amount_yen=incident.approved_yen if decision == claim_rules.Decision.ACCEPTED else None,
         detail={"decision": decision, "exclusion": exclusion},
         note=note,
     )
@@ -254,7 +255,7 @@ def add_deduction(
     reason; it cannot take approved less deductions below what is already paid."""
     incident = _locked(session, incident)
     _not_declined(incident, "amount_yen")
-    if incident.decision != cost_rules.Decision.ACCEPTED:
+    if incident.decision != claim_rules.Decision.ACCEPTED:
         raise RuleViolation(
             f"incident {incident.id} is not accepted yet: deductions come off approved amounts",
             field="amount_yen",
@@ -357,9 +358,9 @@ def complete_claim(
     requested = {c for c, e in incident.documents.items() if e.get("requested")}
     received = {c for c, e in incident.documents.items() if e.get("received_on")}
     try:
-        cost_rules.check_claim_documents(requested, received)
+        claim_rules.check_claim_documents(requested, received)
         if extending:
-            cost_rules.check_pay_by_extension(completed_on, extended_pay_by, extension_reason)
+            claim_rules.check_pay_by_extension(completed_on, extended_pay_by, extension_reason)
     except cost_rules.CostRuleError as err:
         raise _rule_violation(err) from err
     current = incident.pay_by
@@ -373,7 +374,7 @@ def complete_claim(
     before = audit.snapshot(incident, exclude=_PRIVATE)
     first = incident.completed_on is None
     incident.completed_on = completed_on
-    incident.pay_by = extended_pay_by or cost_rules.pay_by(completed_on)
+    incident.pay_by = extended_pay_by or claim_rules.pay_by(completed_on)
     if extending:
         incident.pay_by_extension_reason = extension_reason
         incident.extension_detail = extension_detail
@@ -384,7 +385,7 @@ def complete_claim(
             incident,
             "claim_complete",
             on=completed_on,
-            detail={"pay_by": cost_rules.pay_by(completed_on).isoformat()},
+            detail={"pay_by": claim_rules.pay_by(completed_on).isoformat()},
         )
     if extending:
         _event(

@@ -15,6 +15,7 @@ from groupcover import audit, clock, db
 from groupcover.coverage_terms.service import limits_on
 from groupcover.errors import RuleViolation
 from groupcover.incidents.models import Event, Incident
+from groupcover.rules import claims as claim_rules
 from groupcover.rules import costs as cost_rules
 from groupcover.rules import limits as limit_rules
 
@@ -83,10 +84,10 @@ def _touched(session: Session, incident: Incident, action: str, before: dict) ->
 
 def _refresh_status(session: Session, incident: Incident) -> None:
     payable = 0
-    if incident.decision == cost_rules.Decision.ACCEPTED:
+    if incident.decision == claim_rules.Decision.ACCEPTED:
         payable = limit_rules.payable_total(
             limits_on(session, incident.occurred_on), incident.approved_yen, incident.deducted_yen
         )
-    incident.status = cost_rules.claim_status(
+    incident.status = claim_rules.claim_status(
         incident.decision, incident.completed_on is not None, payable, incident.paid_yen
     ).value

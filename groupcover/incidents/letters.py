@@ -16,7 +16,7 @@ from sqlmodel import Session
 from groupcover.incidents.models import Incident
 from groupcover.notices import outbox
 from groupcover.notices.letters import date_en, date_ja
-from groupcover.rules import costs as cost_rules
+from groupcover.rules import claims as claim_rules
 from groupcover.rules.limits import Limits
 from groupcover.terms.models import Term
 
@@ -56,8 +56,8 @@ def limit_alerts(
 
 def payment_extension(session: Session, incident: Incident, today: date) -> None:
     """Queue the ``payment_extension`` letter for the incident's current ``pay_by``."""
-    reason = cost_rules.ExtensionReason(incident.pay_by_extension_reason)
-    confirm_ja, confirm_en = cost_rules.EXTENSION_CONFIRMATIONS[reason]
+    reason = claim_rules.ExtensionReason(incident.pay_by_extension_reason)
+    confirm_ja, confirm_en = claim_rules.EXTENSION_CONFIRMATIONS[reason]
     assert incident.pay_by is not None and incident.completed_on is not None
     outbox.enqueue(
         session,
@@ -73,7 +73,7 @@ def payment_extension(session: Session, incident: Incident, today: date) -> None
             "detail": incident.extension_detail,
             **_day("occurred_on", incident.occurred_on),
             **_day("completed_on", incident.completed_on),
-            **_day("standard_pay_by", cost_rules.pay_by(incident.completed_on)),
+            **_day("standard_pay_by", claim_rules.pay_by(incident.completed_on)),
             **_day("pay_by", incident.pay_by),
         },
     )

@@ -22,7 +22,7 @@ from groupcover.incidents import letters
 from groupcover.incidents.common import _event, _locked, _refresh_status, _stored
 from groupcover.incidents.models import Incident, Payment
 from groupcover.incidents.reading import get_incident
-from groupcover.rules import costs as cost_rules
+from groupcover.rules import claims as claim_rules
 from groupcover.rules import limits as limit_rules
 from groupcover.terms.models import Term
 
@@ -67,7 +67,7 @@ def record_payment(
         )
     term = _lock_term(session, incident.term_id)
     incident = _locked(session, incident)
-    if incident.decision != cost_rules.Decision.ACCEPTED:
+    if incident.decision != claim_rules.Decision.ACCEPTED:
         raise RuleViolation(
             f"incident {incident.id} is {incident.status}: only an accepted claim is paid",
             field="incident_id",

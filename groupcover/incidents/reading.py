@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 from groupcover import crypto
 from groupcover.errors import NotFound
 from groupcover.incidents.models import CostLine, Deduction, Event, Incident, Payment
+from groupcover.rules import claims as claim_rules
 from groupcover.rules import costs as cost_rules
 from groupcover.rules import limits as limit_rules
 
@@ -57,7 +58,7 @@ def overdue_query(on: date) -> Select:
             col(Incident.pay_by).is_not(None),
             col(Incident.pay_by) < on,
             col(Incident.status).not_in(
-                [cost_rules.Status.PAID.value, cost_rules.Status.DECLINED.value]
+                [claim_rules.Status.PAID.value, claim_rules.Status.DECLINED.value]
             ),
         )
         .order_by(col(Incident.pay_by), col(Incident.id))
@@ -87,7 +88,7 @@ def documents_status(incident: Incident) -> list[dict[str, Any]]:
             "requested": bool(incident.documents.get(doc.code, {}).get("requested", False)),
             "received_on": _date_or_none(incident.documents.get(doc.code, {}).get("received_on")),
         }
-        for doc in cost_rules.CLAIM_DOCUMENTS
+        for doc in claim_rules.CLAIM_DOCUMENTS
     ]
 
 

@@ -19,6 +19,7 @@ from groupcover.errors import RuleViolation
 from groupcover.incidents.common import _PRIVATE, _event, _locked, _rule_violation, _touched
 from groupcover.incidents.models import Incident
 from groupcover.members.service import get_member
+from groupcover.rules import claims as claim_rules
 from groupcover.rules import costs as cost_rules
 from groupcover.rules.coverage import supplier_coverage_period
 from groupcover.rules.periods import Span
@@ -77,12 +78,12 @@ def report_incident(session: Session, values: dict[str, Any], today: date) -> In
     """Record an incident and decide at once whether it is covered (kept either way).
 
     Exclusions ⑩ ⑪ count from the first day of the chain of coverage periods renewed without
-    a gap (:func:`groupcover.rules.costs.continuous_since`).
+    a gap (:func:`groupcover.rules.claims.continuous_since`).
     """
     member_id = values["member_id"]
     get_member(session, member_id)
     try:
-        cost_rules.check_report_dates(
+        claim_rules.check_report_dates(
             values["occurred_on"], values["discovered_on"], today, values.get("known_on")
         )
     except cost_rules.CostRuleError as err:
@@ -104,8 +105,8 @@ def report_incident(session: Session, values: dict[str, Any], today: date) -> In
     continuous_from = None
     if period is not None:
         chain = _chain_spans(terms, registrations, registration is not None)
-        continuous_from = cost_rules.continuous_since(chain, period.start)
-    decision = cost_rules.coverage_decision(
+        continuous_from = claim_rules.continuous_since(chain, period.start)
+    decision = claim_rules.coverage_decision(
         occurred_on, values["discovered_on"], period, values.get("known_on"), continuous_from
     )
     victim_list = values.get("victims", [])
@@ -128,7 +129,7 @@ def report_incident(session: Session, values: dict[str, Any], today: date) -> In
         period_start=period.start if period else None,
         period_end=period.end if period else None,
         documents={},
-        status=cost_rules.Status.REPORTED.value,
+        status=claim_rules.Status.REPORTED.value,
     )
     session.add(incident)
     session.flush()

@@ -5,17 +5,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from groupcover.fields import Id, IdFilter, LocalTime, Yen
-from groupcover.rules.costs import (
-    CLAIM_DOCUMENT_CODES,
-    DUTIES,
-    EXCLUSIONS,
-    Category,
-    Cause,
-    Decision,
-    ExtensionReason,
-    Group,
-    Status,
-)
+from groupcover.rules.claims import CLAIM_DOCUMENT_CODES, Decision, ExtensionReason, Status
+from groupcover.rules.costs import DUTIES, EXCLUSIONS, Category, Cause, Group
 
 
 class VictimSchema(Schema):

@@ -372,7 +372,7 @@ def test_renewed_period_alerts_afresh(client, admin, member, freeze):
 )
 def test_renewal_without_gap_keeps_continuity(client, admin, earlier_end, covered, reason):
     # API.md refuses discovered_on before occurred_on (422), so through the API the chain is
-    # seen on exclusion ⑩ (known_on); ⑪ by dates keeps its table in tests/rules/test_costs.py.
+    # seen on exclusion ⑩ (known_on); ⑪ by dates keeps its table in tests/rules/test_claims.py.
     m = f.member(client, admin)
     f.term(client, admin, m["id"], "2025-04-01", earlier_end)
     f.term(client, admin, m["id"], "2026-04-01", "2027-03-31")

@@ -119,7 +119,7 @@ def test_report_covered_incident_of_the_member(client, admin, member):
         ),
         # ⑪ needs a discovery before the period of an incident inside it: since discovered_on
         # before occurred_on is refused (API.md), that is a 422 (the rule's own table tests
-        # keep ⑪ in groupcover/rules/costs.py).
+        # keep ⑪ in tests/rules/test_claims.py).
         ({"discovered_on": "2026-03-31"}, False, 422),
         ({"known_on": "2026-03-31"}, False, "known_before_period"),
         (

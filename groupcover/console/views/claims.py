@@ -26,11 +26,12 @@ from groupcover.incidents import service as incidents
 from groupcover.incidents.models import Incident
 from groupcover.members.models import Member
 from groupcover.program.service import program_today
+from groupcover.rules import claims as claim_rules
 from groupcover.rules import costs as cost_rules
 from groupcover.rules import limits as limit_rules
 from groupcover.terms.models import Term
 
-ACCEPTED = cost_rules.Decision.ACCEPTED.value
+ACCEPTED = claim_rules.Decision.ACCEPTED.value
 
 
 # ---- the page --------------------------------------------------------------------------------
