@@ -515,18 +515,17 @@ class DriverSelect:
             fetched = cursor.fetchall()
         finally:
             cursor.close()
-        make, results = self.Row._make, plan.results
-        if not results:
+        make, convert = self.Row._make, plan.results
+        if not convert:
             return [make(row) for row in fetched]
-        return [
-            make(
-                [
-                    p(v) if p is not None and v is not None else v
-                    for p, v in zip(results, row, strict=True)
-                ]
-            )
-            for row in fetched
-        ]
+        converted = []
+        for row in fetched:
+            cells = list(row)
+            for i, process in convert:
+                if cells[i] is not None:
+                    cells[i] = process(cells[i])
+            converted.append(make(cells))
+        return converted
 
     def _plan(self, conn: Connection) -> _DriverPlan:
         dialect = conn.dialect
@@ -546,7 +545,7 @@ class DriverSelect:
             compiled,
             binds,
             list(compiled.positiontup or []) if compiled.positional else [],
-            results if any(p is not None for p in results) else [],
+            [(i, process) for i, process in enumerate(results) if process is not None],
         )
         self._plans[dialect.name] = plan
         return plan
@@ -556,4 +555,4 @@ class _DriverPlan(NamedTuple):
     compiled: Any
     binds: list[tuple[str, Any]]
     positions: list[str]
-    results: list[Any]
+    results: list[tuple[int, Any]]  # (column index, result processor), only where there is one

@@ -323,15 +323,13 @@ def _entries(conn: Connection, rows, on: date) -> list[SupplierCoverage]:
         insured = supplier_coverage_period(spans, term, on)
         if insured is None:
             continue
-        coverage_period = term.period
-        assert coverage_period.end is not None  # a term always ends (end_date is required)
         result.append(
             SupplierCoverage(
                 member_id=first.member_id,
                 member_name=first.name,
                 registration_id=first.id,
-                period_start=coverage_period.start,
-                period_end=coverage_period.end,
+                period_start=term.start_date,
+                period_end=term.period_end,
                 insured_from=insured.start,
                 insured_to=insured.end,
                 per_incident_limit=limits.per_incident,
