@@ -28,6 +28,7 @@ from types import FrameType
 
 from flask import Flask
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from groupcover import clock, db
 from groupcover.config import Settings
@@ -103,16 +104,24 @@ def _is_due(state: JobState | None, interval: timedelta) -> bool:
 
 
 def _start(engine: Engine, name: str, interval: timedelta) -> bool:
-    """Under the job's lease: look again, and record the start before running."""
-    with db.transaction(engine) as session:
-        state = session.get(JobState, name)
-        if not _is_due(state, interval):
-            return False
-        if state is None:
-            state = JobState(name=name)
-            session.add(state)
-        state.last_started_at = clock.now()
-        state.last_finished_at = None
+    """Under the job's lease: look again, and record the start before running.
+
+    The lease may have lapsed under a long run, so two workers can get here at once: the row
+    is locked while it is read (PostgreSQL ``FOR UPDATE``; SQLite's writers are serial), so the
+    second sees the first's start; when there is no row yet both insert it, and the one
+    refused by the primary key did not start."""
+    try:
+        with db.transaction(engine) as session:
+            state = session.get(JobState, name, with_for_update=True)
+            if not _is_due(state, interval):
+                return False
+            if state is None:
+                state = JobState(name=name)
+                session.add(state)
+            state.last_started_at = clock.now()
+            state.last_finished_at = None
+    except IntegrityError:
+        return False
     return True
 
 

@@ -111,6 +111,31 @@ def test_a_failing_job_is_recorded_and_makes_once_exit_non_zero(app, monkeypatch
     assert app.test_cli_runner().invoke(args=["worker", "--once"]).exit_code == 0
 
 
+@pytest.mark.parametrize("recorded", [False, True])
+def test_two_starts_at_the_same_moment_record_one(app, recorded):
+    """Two workers whose leases both lapsed reach the start at once (eight rounds, released by
+    a barrier): exactly one records it and runs, whether the job's row exists yet or not."""
+    engine = db.engine()
+    for round_ in range(8):
+        name = f"race-{recorded}-{round_}"
+        if recorded:
+            with db.transaction(engine) as session:
+                session.add(JobState(name=name, last_started_at=datetime(2020, 1, 1, tzinfo=UTC)))
+        barrier = threading.Barrier(2)
+        started: list[bool] = []
+
+        def start() -> None:
+            barrier.wait()
+            started.append(worker._start(engine, name, timedelta(minutes=5)))
+
+        threads = [threading.Thread(target=start) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(started) == [False, True], f"round {round_}: {started}"
+
+
 @pytest.mark.parametrize("lease_seconds", [300, 0])
 def test_two_workers_at_once_never_run_a_job_twice(app, monkeypatch, lease_seconds):
     """Two workers (threads with their own connections) start a pass at the same moment; the
