@@ -111,6 +111,23 @@ def test_a_failing_job_is_recorded_and_makes_once_exit_non_zero(app, monkeypatch
     assert app.test_cli_runner().invoke(args=["worker", "--once"]).exit_code == 0
 
 
+def _start_twice_at_once(engine, name: str) -> list[bool]:
+    """``worker._start`` from two threads released together by a barrier."""
+    barrier = threading.Barrier(2)
+    started: list[bool] = []
+
+    def start() -> None:
+        barrier.wait()
+        started.append(worker._start(engine, name, timedelta(minutes=5)))
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return started
+
+
 @pytest.mark.parametrize("recorded", [False, True])
 def test_two_starts_at_the_same_moment_record_one(app, recorded):
     """Two workers whose leases both lapsed reach the start at once (eight rounds, released by
@@ -121,18 +138,7 @@ def test_two_starts_at_the_same_moment_record_one(app, recorded):
         if recorded:
             with db.transaction(engine) as session:
                 session.add(JobState(name=name, last_started_at=datetime(2020, 1, 1, tzinfo=UTC)))
-        barrier = threading.Barrier(2)
-        started: list[bool] = []
-
-        def start() -> None:
-            barrier.wait()
-            started.append(worker._start(engine, name, timedelta(minutes=5)))
-
-        threads = [threading.Thread(target=start) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        started = _start_twice_at_once(engine, name)
         assert sorted(started) == [False, True], f"round {round_}: {started}"
 
 
