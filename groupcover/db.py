@@ -274,8 +274,7 @@ def _read_engine(engine: Engine) -> Engine:
 
 
 def _request_engine() -> Engine:
-    key = "groupcover.engine" if _writing.get() else "groupcover.read_engine"
-    return current_app.extensions[key]
+    return engine() if _writing.get() else read_engine()
 
 
 def session() -> Session:
@@ -426,16 +425,14 @@ def insert_many(
     tail = tuple(fixed)
     process_row = [(key, processors[key]) for key in row_keys]
     params: list[tuple[Any, ...]]
-    if any(process for _, process in process_row):
+    if len(row_keys) > 1 and not any(process for _, process in process_row):
+        get = itemgetter(*row_keys)  # (one key would give the value, not a tuple)
+        params = [get(row) + tail for row in rows]
+    else:
         params = [
             (*(process(row[key]) if process else row[key] for key, process in process_row), *tail)
             for row in rows
         ]
-    elif len(row_keys) == 1:
-        params = [(row[row_keys[0]], *tail) for row in rows]
-    else:
-        get = itemgetter(*row_keys)
-        params = [get(row) + tail for row in rows]
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(key) for key in [*row_keys, *constants])
     if dialect.name == "postgresql":

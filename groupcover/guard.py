@@ -37,6 +37,8 @@ def large_body(setting: str = "MAX_IMPORT_BYTES") -> Callable[[F], F]:
 
 
 def _body_limit() -> int:
+    if request.method in _READS:  # no read takes a large body: no view to look up
+        return int(current_app.config["MAX_REQUEST_BYTES"])
     view = current_app.view_functions.get(request.endpoint or "")
     view_class = getattr(view, "view_class", None)
     if view_class is not None:
@@ -99,13 +101,10 @@ def _check_request() -> None:
     for name, value in request.args.items(multi=True):
         _check_string(name, name)
         _check_string(value, name)
-    if request.method in _READS:  # no read takes a large body: the app's MAX_CONTENT_LENGTH
-        limit = int(current_app.config["MAX_CONTENT_LENGTH"])
-    else:
-        limit = _body_limit()
-        request.max_content_length = limit
-        if limit > int(current_app.config["MAX_REQUEST_BYTES"]):
-            request.max_form_memory_size = limit  # a console import's form carries the file
+    limit = _body_limit()
+    request.max_content_length = limit
+    if limit > int(current_app.config["MAX_REQUEST_BYTES"]):
+        request.max_form_memory_size = limit  # a console import's form carries the file
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge(f"the request body is larger than {limit} bytes")
 
@@ -135,10 +134,10 @@ class SecurityHeaders:
     spends in the app's own hooks (``bench/profile_coverage.py``)."""
 
     DEFAULTS = (
-        ("X-Content-Type-Options", "nosniff"),
-        ("Referrer-Policy", "no-referrer"),
-        ("Cache-Control", "no-store"),
-    )
+        ("x-content-type-options", "X-Content-Type-Options", "nosniff"),
+        ("referrer-policy", "Referrer-Policy", "no-referrer"),
+        ("cache-control", "Cache-Control", "no-store"),
+    )  # (lower-case key to look for, name, value)
 
     def __init__(self, wsgi_app: Callable[..., Any], config: dict[str, Any]) -> None:
         self.wsgi_app = wsgi_app
@@ -147,8 +146,8 @@ class SecurityHeaders:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             present = {name.lower() for name, _ in headers}
-            for name, value in self.DEFAULTS:
-                if name.lower() not in present:
+            for key, name, value in self.DEFAULTS:
+                if key not in present:
                     headers.append((name, value))
             hsts = int(self.config.get("HSTS_SECONDS") or 0)
             if hsts > 0 and "strict-transport-security" not in present:

@@ -10,12 +10,13 @@ import contextlib
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import Select, insert, select
 from sqlmodel import Session, col
 
 from groupcover import db
@@ -242,14 +243,25 @@ class _MemberRefs:
         """The API's per-member lock (``terms.service.lock_member``), taken for all at once."""
         if not db.is_postgres(session):
             return  # SQLite: the import's BEGIN IMMEDIATE already serialises writers
-        ordered = sorted(member_ids)
-        for start in range(0, len(ordered), _CHUNK):
-            session.execute(
-                select(col(Member.id))
-                .where(col(Member.id).in_(ordered[start : start + _CHUNK]))
-                .order_by(col(Member.id))
-                .with_for_update()
-            ).all()
+        locking = select(col(Member.id)).order_by(col(Member.id)).with_for_update()
+        for _ in _of_members(session, locking, col(Member.id), sorted(member_ids)):
+            pass
+
+
+def _of_members(session: Session, stmt: Select, member_id: Any, ids: list[int]) -> Iterator[Any]:
+    """The rows of ``stmt`` whose ``member_id`` column is one of ``ids``, read in IN lists of
+    ``_CHUNK`` ids (a file may name more members than a statement takes parameters)."""
+    for start in range(0, len(ids), _CHUNK):
+        yield from session.execute(stmt.where(member_id.in_(ids[start : start + _CHUNK])))
+
+
+def _referenced_members(session: Session, rows: list[Row]) -> tuple[_MemberRefs, list[int]]:
+    """The file's member references and the ids they name, in id order, locked as the API
+    locks one member (terms and suppliers importers)."""
+    refs = _MemberRefs(session)
+    members = _resolved_members(refs, rows)
+    refs.lock(session, members)
+    return refs, sorted(members)
 
 
 def _resolved_members(refs: _MemberRefs, rows: list[Row]) -> set[int]:

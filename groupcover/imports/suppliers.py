@@ -16,7 +16,7 @@ from sqlmodel import col
 from groupcover import clock, db
 from groupcover.errors import Conflict, DomainError
 from groupcover.imports.csvfile import Row
-from groupcover.imports.importer import _CHUNK, _MemberRefs, _resolved_members
+from groupcover.imports.importer import _of_members, _referenced_members
 from groupcover.imports.terms import _Terms
 from groupcover.progress import Progress
 from groupcover.rules.periods import Span
@@ -43,24 +43,19 @@ class _Suppliers(_Terms):
     dates: ClassVar[tuple[str, ...]] = ("registered_on",)
 
     def load(self, rows: list[Row]) -> None:
-        self.refs = _MemberRefs(self.session)
-        members = _resolved_members(self.refs, rows)
-        self.refs.lock(self.session, members)
+        self.refs, members = _referenced_members(self.session, rows)
         self.spans: dict[tuple[int, str], list[tuple[int | None, Span]]] = defaultdict(list)
-        ordered = sorted(members)
-        for start in range(0, len(ordered), _CHUNK):
-            for r in self.session.execute(
-                select(
-                    col(Registration.id),
-                    col(Registration.member_id),
-                    col(Registration.domain),
-                    col(Registration.registered_on),
-                    col(Registration.deregistered_on),
-                ).where(col(Registration.member_id).in_(ordered[start : start + _CHUNK]))
-            ):
-                self.spans[(r.member_id, r.domain)].append(
-                    (r.id, Span(r.registered_on, r.deregistered_on))
-                )
+        stored = select(
+            col(Registration.id),
+            col(Registration.member_id),
+            col(Registration.domain),
+            col(Registration.registered_on),
+            col(Registration.deregistered_on),
+        )
+        for r in _of_members(self.session, stored, col(Registration.member_id), members):
+            self.spans[(r.member_id, r.domain)].append(
+                (r.id, Span(r.registered_on, r.deregistered_on))
+            )
         self.file_rows = {}
 
     def check_values(self, row: Row, raw: dict[str, str]) -> None:

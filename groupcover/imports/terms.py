@@ -15,7 +15,7 @@ from sqlmodel import col
 from groupcover import clock, db
 from groupcover.errors import Conflict, DomainError
 from groupcover.imports.csvfile import Row
-from groupcover.imports.importer import _CHUNK, _Importer, _MemberRefs, _resolved_members
+from groupcover.imports.importer import _Importer, _of_members, _referenced_members
 from groupcover.progress import Progress
 from groupcover.rules.coverage import Term as TermRule
 from groupcover.rules.periods import Span
@@ -43,22 +43,17 @@ class _Terms(_Importer):
     dates: ClassVar[tuple[str, ...]] = ("start_date", "end_date")
 
     def load(self, rows: list[Row]) -> None:
-        self.refs = _MemberRefs(self.session)
-        members = _resolved_members(self.refs, rows)
-        self.refs.lock(self.session, members)
+        self.refs, members = _referenced_members(self.session, rows)
         self.terms: dict[int, list[TermRule]] = defaultdict(list)
-        ordered = sorted(members)
-        for start in range(0, len(ordered), _CHUNK):
-            for t in self.session.execute(
-                select(
-                    col(Term.id),
-                    col(Term.member_id),
-                    col(Term.start_date),
-                    col(Term.end_date),
-                    col(Term.last_day),
-                ).where(col(Term.member_id).in_(ordered[start : start + _CHUNK]))
-            ):
-                self.terms[t.member_id].append(TermRule(*t))
+        stored = select(
+            col(Term.id),
+            col(Term.member_id),
+            col(Term.start_date),
+            col(Term.end_date),
+            col(Term.last_day),
+        )
+        for t in _of_members(self.session, stored, col(Term.member_id), members):
+            self.terms[t.member_id].append(TermRule(*t))
         self.file_rows: dict[int, int] = {}  # provisional negative id → row number
 
     def check_values(self, row: Row, raw: dict[str, str]) -> None:

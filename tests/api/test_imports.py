@@ -331,3 +331,26 @@ def test_an_import_larger_than_the_request_limit_is_taken_up_to_the_import_limit
     )
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["rows"] == 20000
+
+
+def test_stored_terms_and_suppliers_are_read_across_in_lists(client, admin, monkeypatch):
+    """Members are read in IN lists of ``_CHUNK`` ids: with two ids a list, five members span
+    three lists, and a row that clashes with a stored term or registration of any of them is
+    still found."""
+    from groupcover.imports import importer
+
+    monkeypatch.setattr(importer, "_CHUNK", 2)
+    accounts = [f"acct-{n}" for n in range(5)]
+    for account in accounts:
+        m = f.insured_member(client, admin, "2026-04-01", "2027-03-31", vendor_account_id=account)
+        f.registration(client, admin, m["id"], f"{account}.example.jp", "2026-04-01")
+    terms = "".join(f"{a},2027-03-31,2028-03-30\r\n" for a in accounts).encode()
+    r = post(client, admin, "terms", b"member,start_date,end_date\r\n" + terms)
+    assert r.status_code == 422
+    assert [(e["row"], e["rule"]) for e in r.get_json()["errors"]] == [
+        (n, "terms_overlap") for n in range(2, 7)
+    ]
+    suppliers = "".join(f"{a},{a}.example.jp,x,2026-05-01\r\n" for a in accounts).encode()
+    r = post(client, admin, "suppliers", b"member,domain,name,registered_on\r\n" + suppliers)
+    assert r.status_code == 422
+    assert len(r.get_json()["errors"]) == 5
