@@ -522,18 +522,7 @@ def main() -> None:
             "bare_cpu_us_per_req": round(bare["cpu_us"]),
             "errors": app["errors"] + fan["errors"],
             "scale": scale,
-            **(
-                {
-                    "floor_ratio": round(
-                        results["app healthz"]["rps"] / results["bare healthz"]["rps"], 3
-                    ),
-                    "bare_select1_ratio": round(
-                        results["bare SELECT 1"]["rps"] / results["bare healthz"]["rps"], 3
-                    ),
-                }
-                if "app healthz" in results
-                else {}
-            ),
+            **{name: round(value, 3) for name, value in floor_ratios(results).items()},
         },
         {
             "ratio": f">= {TARGET_RATIO}",
@@ -604,6 +593,17 @@ def measure(wrk: str, args: argparse.Namespace, members: int, registrations: int
         return {name: combine(r) for name, r in rounds.items()}, url
 
 
+def floor_ratios(results: dict) -> dict[str, float]:
+    """The ``--floor`` arms as shares of bare ``/healthz`` (empty without ``--floor``)."""
+    if "app healthz" not in results:
+        return {}
+    bare = results["bare healthz"]["rps"]
+    return {
+        "floor_ratio": results["app healthz"]["rps"] / bare,
+        "bare_select1_ratio": results["bare SELECT 1"]["rps"] / bare,
+    }
+
+
 def report(results: dict, args: argparse.Namespace, url: str, load: list[float]) -> None:
     print(
         f"\nGET /api/v1/coverage — {backend_of(url)}, {args.members} members, "
@@ -632,12 +632,12 @@ def report(results: dict, args: argparse.Namespace, url: str, load: list[float])
         f"first page p99 = {fan['p99_ms']:.2f} ms (target <= {TARGET_FANOUT_P99_MS:g}: "
         f"{verdict[fan['p99_ms'] <= TARGET_FANOUT_P99_MS]})"
     )
-    if "app healthz" in results:
-        floor = results["app healthz"]["rps"] / results["bare healthz"]["rps"]
-        driver = results["bare SELECT 1"]["rps"] / results["bare healthz"]["rps"]
+    floors = floor_ratios(results)
+    if floors:
         print(
-            f"floor: bare Flask + one SELECT 1 on the driver / bare /healthz = {driver:.2f}; "
-            f"app /healthz (every hook, pool, SELECT 1) / bare /healthz = {floor:.2f}"
+            f"floor: bare Flask + one SELECT 1 on the driver / bare /healthz = "
+            f"{floors['bare_select1_ratio']:.2f}; app /healthz (every hook, pool, SELECT 1) / "
+            f"bare /healthz = {floors['floor_ratio']:.2f}"
         )
     print(
         "p50/p99 are over every request of every round; CPU us/req is the gunicorn processes' "
